@@ -1,0 +1,44 @@
+# coalizione — the commands of CONTRACT.md. Only Python 3.11+ and make are
+# assumed; everything else goes into .venv/.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+SERVICES := registry enrolment scheduling notify
+PACKAGES := libs/coalizione_common $(addprefix services/,$(SERVICES)) embedded
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast up down stack bench install clean
+
+$(STAMP): requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt $(addprefix -e ,$(PACKAGES))
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) $(BIN)/python -m coalizione_embedded
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not integration"
+
+up:
+	docker compose up -d --build
+
+down:
+	docker compose down
+
+stack: $(STAMP)
+	PORT=$(PORT) $(BIN)/python -m coalizione_embedded.stack
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,87 @@
+"""Engines and the two tables every service database carries: the outbox
+(events waiting to be published) and the inbox (events already handled)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table,
+                        Text, create_engine, event, text)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine with the settings the services rely on.
+
+    SQLite runs in WAL mode with a busy timeout, so a web thread and the
+    relay thread of the embedded process can share one file.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        in_memory = database in ("", ":memory:")
+        if not in_memory:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        options = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if in_memory:
+            options["poolclass"] = StaticPool
+        engine = create_engine(url, **options, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            if not in_memory:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # Take the write lock at BEGIN: SQLite cannot upgrade a read
+            # transaction under contention without failing.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Define ``outbox`` and ``inbox`` on a service's metadata."""
+    outbox = Table(
+        "outbox", metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("type", String(200), nullable=False),
+        Column("subject", String(200)),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True)),
+        Index("ix_outbox_unpublished", "id",
+              postgresql_where=text("published_at IS NULL"),
+              sqlite_where=text("published_at IS NULL")),
+    )
+    inbox = Table(
+        "inbox", metadata,
+        Column("consumer", String(200), primary_key=True),
+        Column("event_id", String(64), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("handled_at", DateTime(timezone=True), nullable=False),
+    )
+    return outbox, inbox

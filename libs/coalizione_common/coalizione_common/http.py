@@ -1,0 +1,103 @@
+"""HTTP conventions shared by the services: RFC 9457 problem details,
+request ids, and the health and readiness endpoints of the contract."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Callable
+
+from flask import Blueprint, Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("coalizione.http")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error the API reports as problem+json; ``kind`` is the last
+    segment of the ``type`` URI."""
+
+    def __init__(self, status: int, kind: str, title: str, detail: str = "", **extra):
+        super().__init__(detail or title)
+        self.status, self.kind, self.title, self.detail, self.extra = status, kind, title, detail, extra
+
+
+def problem_response(status: int, kind: str, title: str, detail: str = "", **extra):
+    body = {"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    if getattr(g, "request_id", None):
+        body["request_id"] = g.request_id
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    return response
+
+
+_HTTP_KINDS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+               405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
+               415: "unsupported-media-type", 422: "validation", 429: "too-many-requests"}
+
+
+def install_conventions(app: Flask, service: str) -> None:
+    """Request ids, access logs and problem+json for every error."""
+
+    @app.before_request
+    def _start():
+        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("%s %s %s", request.method, request.path, response.status_code,
+                 extra={"request_id": g.get("request_id"), "status": response.status_code,
+                        "ms": round(elapsed, 2), "service": service})
+        return response
+
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem):
+        return problem_response(exc.status, exc.kind, exc.title, exc.detail, **exc.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        kind = _HTTP_KINDS.get(exc.code or 500, "error")
+        return problem_response(exc.code or 500, kind, exc.name, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error", extra={"request_id": g.get("request_id")})
+        return problem_response(500, "internal", "Internal Server Error",
+                                "An unexpected error occurred; it has been logged.")
+
+
+def health_blueprint(service: str, checks: dict[str, Callable[[], None]]) -> Blueprint:
+    """``/api/<service>/v1/healthz`` (the process answers) and ``readyz``
+    (every check passes: its database, its broker)."""
+    bp = Blueprint(f"{service}_health", __name__)
+
+    @bp.get(f"/api/{service}/v1/healthz")
+    def healthz():
+        return {"status": "ok", "service": service}
+
+    @bp.get(f"/api/{service}/v1/readyz")
+    def readyz():
+        results = run_checks(checks)
+        ready = all(v == "ok" for v in results.values())
+        return jsonify({"status": "ok" if ready else "unavailable", "service": service,
+                        "checks": results}), 200 if ready else 503
+
+    return bp
+
+
+def run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
+    results = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:
+            results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+    return results

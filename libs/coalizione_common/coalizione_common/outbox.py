@@ -1,0 +1,111 @@
+"""Transactional outbox: an event is a row written in the same transaction
+as the state change it announces; the relay publishes rows afterwards.
+
+The relay publishes in id order with publisher confirms and marks rows sent
+only once the broker confirmed them, so a broker outage delays events but
+never loses them. A crash between the confirm and the mark republishes a
+batch: consumers see the same event ids again and their inbox ignores them.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import zlib
+
+from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy.engine import Connection as DbConnection, Engine
+from sqlalchemy.orm import Session
+
+from .bus import Bus, ConfirmingPublisher
+from .clock import Clock
+from .envelope import Envelope
+
+log = logging.getLogger("coalizione.outbox")
+
+
+def add_to_outbox(session: Session | DbConnection, outbox: Table, envelope: Envelope, now) -> None:
+    """Record ``envelope`` for publishing; commits with the caller's transaction."""
+    session.execute(insert(outbox).values(
+        event_id=envelope.id, type=envelope.type, subject=envelope.subject,
+        body=envelope.to_json(), created_at=now))
+
+
+class Relay:
+    """Moves outbox rows to the exchange."""
+
+    def __init__(self, engine: Engine, outbox: Table, bus: Bus, clock: Clock | None = None,
+                 batch_size: int = 500, poll_interval: float = 0.02, name: str = "relay"):
+        self.engine = engine
+        self.outbox = outbox
+        self.bus = bus
+        self.clock = clock or Clock()
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.name = name
+        self._lock_key = zlib.crc32(f"coalizione.outbox.{outbox.name}".encode()) & 0x7FFFFFFF
+        self._connection = None
+        self._publisher: ConfirmingPublisher | None = None
+        self.published = 0
+
+    def _ensure_publisher(self) -> ConfirmingPublisher:
+        if self._publisher is None:
+            self._connection = self.bus.connection()
+            self._connection.ensure_connection(max_retries=1)
+            channel = self._connection.default_channel
+            self.bus.declare(channel)
+            self._publisher = ConfirmingPublisher(self._connection)
+        return self._publisher
+
+    def _drop_connection(self) -> None:
+        if self._publisher is not None:
+            self._publisher.close()
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:
+                pass
+        self._publisher = None
+        self._connection = None
+
+    def publish_batch(self) -> int:
+        """Publish the oldest unsent rows; returns how many were sent."""
+        publisher = self._ensure_publisher()
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # One relay at a time per database keeps the order per
+                # subject when workers are scaled out.
+                got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                   {"k": self._lock_key}).scalar()
+                if not got:
+                    return 0
+            rows = conn.execute(
+                select(self.outbox.c.id, self.outbox.c.event_id, self.outbox.c.type,
+                       self.outbox.c.body)
+                .where(self.outbox.c.published_at.is_(None))
+                .order_by(self.outbox.c.id).limit(self.batch_size)).all()
+            if not rows:
+                return 0
+            publisher.publish([self.bus.event_message(r.body, r.type, r.event_id) for r in rows])
+            conn.execute(update(self.outbox).where(self.outbox.c.id.in_([r.id for r in rows]))
+                         .values(published_at=self.clock.now()))
+        self.published += len(rows)
+        return len(rows)
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set, retrying through broker and database outages."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                sent = self.publish_batch()
+                failures = 0
+                if sent < self.batch_size:
+                    stop.wait(self.poll_interval)
+            except Exception as exc:  # broker or database unavailable: back off, retry
+                failures += 1
+                delay = min(0.1 * 2 ** min(failures, 6), 5.0)
+                log.warning("relay %s failed (%s: %s); retrying in %.1fs", self.name,
+                            type(exc).__name__, exc, delay,
+                            extra={"relay": self.name, "attempt": failures})
+                self._drop_connection()
+                stop.wait(delay)
+        self._drop_connection()

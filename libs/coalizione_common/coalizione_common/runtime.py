@@ -1,0 +1,148 @@
+"""What a running service is made of, and how its worker runs.
+
+A service builds one :class:`ServiceRuntime` from its settings; the web
+app, the worker process and the embedded process all take their pieces
+from it, so the deployed and embedded modes share one code path.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import MetaData, Table
+from sqlalchemy.engine import Engine
+
+from . import migrations
+from .bus import Bus
+from .config import ServiceSettings
+from .consumer import EventConsumer, Subscription
+from .db import make_engine, messaging_tables, ping
+from .envelope import Envelope
+from .outbox import Relay, add_to_outbox
+
+log = logging.getLogger("coalizione.runtime")
+
+
+@dataclass
+class PeriodicJob:
+    """A function the worker calls every ``interval`` seconds."""
+
+    name: str
+    interval: float
+    run: Callable[[], None]
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    metadata: MetaData
+    migrations_dir: Path
+    subscriptions: list[Subscription] = field(default_factory=list)
+    periodic: list[PeriodicJob] = field(default_factory=list)
+    engine: Engine | None = None
+
+    def __post_init__(self):
+        if self.engine is None:
+            self.engine = make_engine(self.settings.database_url)
+        self.outbox: Table = self.metadata.tables["outbox"]
+        self.inbox: Table = self.metadata.tables["inbox"]
+        self.bus = Bus(self.settings.bus)
+
+    @property
+    def name(self) -> str:
+        return self.settings.service
+
+    @property
+    def clock(self):
+        return self.settings.clock
+
+    def migrate(self) -> None:
+        migrations.upgrade(self.engine, self.migrations_dir)
+
+    def emit(self, session, type: str, subject: str | None, data: dict) -> Envelope:
+        """Write an event to the outbox inside the caller's transaction."""
+        envelope = Envelope.new(type, self.name, subject, data, self.clock.now())
+        add_to_outbox(session, self.outbox, envelope, self.clock.now())
+        return envelope
+
+    # readiness -----------------------------------------------------------
+    def check_database(self) -> None:
+        ping(self.engine)
+
+    def check_broker(self) -> None:
+        with self.bus.connection() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+
+    def readiness_checks(self) -> dict[str, Callable[[], None]]:
+        return {"database": self.check_database, "broker": self.check_broker}
+
+    # worker ---------------------------------------------------------------
+    def relay(self) -> Relay:
+        return Relay(self.engine, self.outbox, self.bus, self.clock,
+                     poll_interval=self.settings.relay_poll_interval, name=f"{self.name}.relay")
+
+    def consumer(self) -> EventConsumer:
+        return EventConsumer(self.name, self.engine, self.inbox, self.bus, self.subscriptions,
+                             self.clock)
+
+    def declare_queues(self) -> None:
+        """Declare this service's queues, so no event is missed before its
+        worker first runs."""
+        if not self.subscriptions:
+            return
+        consumer = self.consumer()
+        with self.bus.connection() as conn:
+            conn.ensure_connection(max_retries=3)
+            consumer.declare(conn)
+
+    def start_worker(self, stop: threading.Event) -> list[threading.Thread]:
+        """Start the relay, the consumer and periodic jobs as daemon threads."""
+        targets = [(f"{self.name}-relay", self.relay().run)]
+        if self.subscriptions:
+            targets.append((f"{self.name}-consumer", self.consumer().run))
+        for job in self.periodic:
+            targets.append((f"{self.name}-{job.name}", _periodic(job)))
+        threads = []
+        for name, target in targets:
+            thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+            thread.start()
+            threads.append(thread)
+        return threads
+
+    def run_worker(self) -> None:
+        """The worker process: run until SIGTERM or SIGINT."""
+        stop = threading.Event()
+
+        def _stop(signum, _frame):
+            log.info("signal %s: stopping", signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        threads = self.start_worker(stop)
+        log.info("worker of %s running", self.name)
+        while not stop.is_set():
+            stop.wait(1.0)
+        for thread in threads:
+            thread.join(timeout=10)
+
+
+def messaging_metadata() -> MetaData:
+    """A fresh MetaData that already holds the outbox and inbox tables."""
+    metadata = MetaData()
+    messaging_tables(metadata)
+    return metadata
+
+
+def _periodic(job: PeriodicJob):
+    def loop(stop: threading.Event) -> None:
+        while not stop.wait(job.interval):
+            try:
+                job.run()
+            except Exception:
+                log.exception("periodic job %s failed", job.name)
+    return loop

@@ -1,0 +1,108 @@
+"""The event backbone end to end: outbox, relay, consumer, inbox, dead letters."""
+from __future__ import annotations
+
+from kombu import Connection
+from sqlalchemy.orm import Session
+
+from coalizione_common.bus import ConfirmingPublisher, OutgoingMessage
+from coalizione_common.deadletters import list_dead_letters, replay_dead_letters
+from coalizione_common.envelope import Envelope
+
+from tests.support.backbone import build, effects, emit_many, wait_for
+
+
+def start(runtime, broker, stop):
+    if broker is not None:
+        broker.track(*runtime.consumer().subscriptions)
+    runtime.declare_queues()
+    return runtime.start_worker(stop)
+
+
+def publish_raw(runtime, body: bytes, routing_key: str, message_id=None):
+    with Connection(runtime.bus.settings.url) as conn:
+        publisher = ConfirmingPublisher(conn)
+        publisher.publish([OutgoingMessage(body=body, routing_key=routing_key,
+                                           exchange=runtime.bus.exchange.name,
+                                           message_id=message_id)])
+        publisher.close()
+
+
+def test_events_written_through_the_outbox_are_handled_once(backend, stop):
+    url, bus, broker = backend
+    runtime = build(url, bus)
+    start(runtime, broker, stop)
+    ids = emit_many(runtime, 300, per_transaction=100)
+    assert wait_for(lambda: effects(runtime)[0] >= 300, timeout=30)
+    rows, distinct = effects(runtime)
+    assert (rows, distinct) == (300, 300)
+    assert len(set(ids)) == 300
+
+
+def test_an_event_delivered_twice_has_one_effect(backend, stop):
+    url, bus, broker = backend
+    runtime = build(url, bus)
+    start(runtime, broker, stop)
+    envelope = Envelope.new("thing.repeated", "probe", "s1", {"x": 1}, runtime.clock.now())
+    for _ in range(3):
+        publish_raw(runtime, envelope.to_json().encode(), "thing.repeated", envelope.id)
+    emit_many(runtime, 1, type="thing.marker")
+    assert wait_for(lambda: effects(runtime)[0] >= 2)
+    assert wait_for(lambda: False, timeout=0.5) is False  # let stragglers arrive
+    assert effects(runtime) == (2, 2)
+
+
+def test_a_failing_handler_is_retried_then_dead_lettered_and_replayed_once(backend, stop):
+    url, bus, broker = backend
+    calls = {"poison": 0}
+    broken = {"on": True}
+
+    def handler(envelope):
+        if envelope.data.get("poison"):
+            calls["poison"] += 1
+            if broken["on"]:
+                raise RuntimeError("cannot handle this one yet")
+
+    runtime = build(url, bus, handler=handler)
+    consumer_queue = next(iter(runtime.consumer().subscriptions))
+    start(runtime, broker, stop)
+    with Session(runtime.engine) as session, session.begin():
+        runtime.emit(session, "thing.first", "a", {"i": 1})
+        poison = runtime.emit(session, "thing.poison", "b", {"poison": True})
+        runtime.emit(session, "thing.third", "c", {"i": 3})
+    assert wait_for(lambda: len(list_dead_letters(runtime.bus, consumer_queue)) == 1, timeout=30)
+    assert effects(runtime) == (2, 2), "the other messages were handled"
+    assert calls["poison"] == bus.max_attempts + 1  # the batch attempt, then bounded retries
+    [letter] = list_dead_letters(runtime.bus, consumer_queue)
+    assert letter.message_id == poison.id
+    assert "cannot handle this one yet" in letter.error
+    assert letter.attempts == bus.max_attempts
+
+    emit_many(runtime, 5)
+    assert wait_for(lambda: effects(runtime)[0] == 7)
+
+    broken["on"] = False
+    replayed = replay_dead_letters(runtime.bus, consumer_queue)
+    assert [r.message_id for r in replayed] == [poison.id]
+    assert wait_for(lambda: effects(runtime)[0] == 8)
+    replay_dead_letters(runtime.bus, consumer_queue)  # nothing left: nothing happens
+    assert wait_for(lambda: False, timeout=0.5) is False
+    assert effects(runtime) == (8, 8)
+    assert list_dead_letters(runtime.bus, consumer_queue) == []
+
+
+def test_a_broken_body_is_dead_lettered_at_once_and_consuming_goes_on(backend, stop):
+    url, bus, broker = backend
+    attempts = []
+    runtime = build(url, bus, handler=lambda e: attempts.append(e.id))
+    consumer_queue = next(iter(runtime.consumer().subscriptions))
+    start(runtime, broker, stop)
+    publish_raw(runtime, b"\xff{not json", "thing.broken", "broken-1")
+    publish_raw(runtime, b'{"specversion": "1.0", "type": "thing.x"}', "thing.partial", "broken-2")
+    emit_many(runtime, 10)
+    assert wait_for(lambda: effects(runtime)[0] == 10)
+    assert wait_for(lambda: len(list_dead_letters(runtime.bus, consumer_queue)) == 2)
+    letters = {l.message_id: l for l in list_dead_letters(runtime.bus, consumer_queue)}
+    assert letters["broken-1"].attempts == 0
+    assert "not JSON" in letters["broken-1"].error
+    assert "missing or empty attributes: id, source" in letters["broken-2"].error
+    assert len(attempts) == 10

@@ -1,0 +1,2 @@
+"""The registry service: who may join the programme."""
+SERVICE = "registry"
