@@ -1,7 +1,9 @@
 """Where the integration tests find RabbitMQ and PostgreSQL.
 
-In order: the environment (``AMQP_URL``, ``POSTGRES_URL``: what .ci/run
-sets for the services this machine runs); otherwise, where a Docker engine
+In order: the environment (``COALIZIONE_TEST_AMQP_URL`` and
+``COALIZIONE_TEST_POSTGRES_URL``, which .ci/run sets for the services this
+machine runs, or else ``AMQP_URL`` and ``POSTGRES_URL`` as they were when the
+test session started); otherwise, where a Docker engine
 answers, pytest-docker starts ``rabbitmq`` and ``postgres`` from
 docker-compose.yml; otherwise the default local ports. A broker or database
 that cannot be reached fails the run under ``CI=true`` and is reported as a
@@ -57,8 +59,17 @@ def unavailable(reason: str):
     pytest.skip(f"integration infrastructure unavailable: {reason}")
 
 
+# The services' own variables are taken out of the test process, so that no
+# test picks up a developer's broker or database by accident; only the
+# integration fixtures see them.
+SERVICE_VARIABLES = ("AMQP_URL", "POSTGRES_URL", "DATABASE_URL", "SMTP_URL", "COALIZIONE_NOW",
+                     "COALIZIONE_OPERATOR_TOKEN", "PORT")
+_SAVED = {name: os.environ.pop(name) for name in SERVICE_VARIABLES if name in os.environ}
+
+
 def resolve(request) -> Infrastructure:
-    env_amqp, env_pg = os.environ.get("AMQP_URL"), os.environ.get("POSTGRES_URL")
+    env_amqp = os.environ.get("COALIZIONE_TEST_AMQP_URL") or _SAVED.get("AMQP_URL")
+    env_pg = os.environ.get("COALIZIONE_TEST_POSTGRES_URL") or _SAVED.get("POSTGRES_URL")
     if env_amqp and env_amqp.startswith("memory"):
         env_amqp = None
     if env_amqp or env_pg:

@@ -85,3 +85,14 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("handled_at", DateTime(timezone=True), nullable=False),
     )
     return outbox, inbox
+
+
+def upsert(session, table: Table, values: dict, key: tuple[str, ...]) -> None:
+    """Insert ``values`` into ``table`` or update the row with the same ``key``."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)
+    changes = {k: statement.excluded[k] for k in values if k not in key}
+    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes)
+                    if changes else statement.on_conflict_do_nothing())

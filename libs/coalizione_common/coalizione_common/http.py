@@ -101,3 +101,18 @@ def run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
         except Exception as exc:
             results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
     return results
+
+
+def create_service_app(runtime, import_name: str, blueprints=()) -> Flask:
+    """A service's Flask app: conventions, health endpoints, its blueprints.
+
+    The runtime is reachable from views as ``current_app.extensions["runtime"]``.
+    """
+    app = Flask(import_name)
+    app.json.ensure_ascii = False
+    app.extensions["runtime"] = runtime
+    install_conventions(app, runtime.name)
+    app.register_blueprint(health_blueprint(runtime.name, runtime.readiness_checks()))
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    return app

@@ -15,3 +15,8 @@ def build_runtime(settings: ServiceSettings | None = None, **kwargs) -> ServiceR
                              Path(__file__).parent / "migrations", **kwargs)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     return runtime
+
+
+def prepare(runtime: ServiceRuntime) -> None:
+    """Make the database ready before the service starts."""
+    runtime.migrate()

@@ -1,0 +1,1 @@
+"""All four services in one process (``make run``)."""

@@ -1,0 +1,2 @@
+"""The enrolment service: the Scheda di adesione and the adhesions."""
+SERVICE = "enrolment"

@@ -1,0 +1,2 @@
+"""The notify service: every message a person must receive."""
+SERVICE = "notify"

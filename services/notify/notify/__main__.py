@@ -1,0 +1,7 @@
+import sys
+
+from coalizione_common.cli import main
+
+from .bootstrap import build_runtime
+
+sys.exit(main("notify", build_runtime))

@@ -1,0 +1,11 @@
+"""The notify's HTTP application."""
+from __future__ import annotations
+
+from flask import Flask
+
+from coalizione_common.http import create_service_app
+from coalizione_common.runtime import ServiceRuntime
+
+
+def create_app(runtime: ServiceRuntime) -> Flask:
+    return create_service_app(runtime, __name__)

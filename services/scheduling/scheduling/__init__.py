@@ -1,0 +1,2 @@
+"""The scheduling service: local days, webinars, assignments, attendance."""
+SERVICE = "scheduling"

@@ -1,0 +1,22 @@
+"""Wiring in one place: settings, database, bus and consumers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from coalizione_common.config import ServiceSettings
+from coalizione_common.runtime import ServiceRuntime
+
+from . import consumers
+from .adapters.orm import metadata
+
+
+def build_runtime(settings: ServiceSettings | None = None, **kwargs) -> ServiceRuntime:
+    runtime = ServiceRuntime(settings or ServiceSettings.from_env("scheduling"), metadata,
+                             Path(__file__).parent / "migrations", **kwargs)
+    runtime.subscriptions.extend(consumers.subscriptions(runtime))
+    return runtime
+
+
+def prepare(runtime: ServiceRuntime) -> None:
+    """Make the database ready before the service starts."""
+    runtime.migrate()
