@@ -25,6 +25,9 @@ def main(service: str, build_runtime: Callable[[], ServiceRuntime], argv=None,
     dead.add_argument("--queue", help="handler queue (default: every queue of the service)")
     dead.add_argument("--id", dest="message_id", help="replay only the event with this id")
     dead.add_argument("--limit", type=int, default=1000)
+    token = sub.add_parser("create-token", help="create an operations bearer token (shown once)")
+    token.add_argument("--role", choices=["operator", "viewer"], required=True)
+    token.add_argument("--label", default="")
     commands = extra(sub) if extra else {}
     args = parser.parse_args(argv)
     logs.configure(service)
@@ -36,6 +39,10 @@ def main(service: str, build_runtime: Callable[[], ServiceRuntime], argv=None,
     if args.command == "worker":
         runtime.declare_queues()
         runtime.run_worker()
+        return 0
+    if args.command == "create-token":
+        from .auth import create_token
+        print(create_token(runtime, args.role, args.label))
         return 0
     if args.command == "dead-letters":
         queues = [args.queue] if args.queue else list(runtime.consumer().subscriptions)

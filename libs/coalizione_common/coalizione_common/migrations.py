@@ -41,8 +41,9 @@ def run_env(target_metadata: MetaData) -> None:
 
 
 def create_messaging_tables(op) -> None:
-    """The outbox and inbox of :func:`coalizione_common.db.messaging_tables`,
-    for a service's first migration."""
+    """The outbox and inbox of :func:`coalizione_common.db.messaging_tables`
+    and the tokens of :mod:`coalizione_common.auth`, for a service's first
+    migration."""
     import sqlalchemy as sa
 
     from .db import BigId
@@ -69,9 +70,19 @@ def create_messaging_tables(op) -> None:
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id"),
     )
+    op.create_table(
+        "api_tokens",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("token_hash"),
+    )
 
 
 def drop_messaging_tables(op) -> None:
     op.drop_index("ix_outbox_unpublished", table_name="outbox")
     op.drop_table("outbox")
     op.drop_table("inbox")
+    op.drop_table("api_tokens")

@@ -132,9 +132,12 @@ class ServiceRuntime:
 
 
 def messaging_metadata() -> MetaData:
-    """A fresh MetaData that already holds the outbox and inbox tables."""
+    """A fresh MetaData that already holds the tables every service has:
+    outbox, inbox and api_tokens."""
+    from .auth import tokens_table
     metadata = MetaData()
     messaging_tables(metadata)
+    tokens_table(metadata)
     return metadata
 
 
