@@ -70,6 +70,7 @@ class EventConsumer:
         self.max_attempts = bus.settings.max_attempts
         self.subscriptions = {bus.queue_name(service, s.name): s for s in subscriptions}
         self.handled = 0
+        self.duplicates = 0
         self.dead_lettered = 0
         self._buffer: list[tuple[str, object]] = []
         self._dead_publisher: ConfirmingPublisher | None = None
@@ -171,6 +172,7 @@ class EventConsumer:
         if claim(session, self.inbox, queue, envelope, self.clock.now()):
             self.subscriptions[queue].handler(session, envelope)
         else:
+            self.duplicates += 1
             log.info("event %s already handled by %s", envelope.id, queue,
                      extra={"event_id": envelope.id})
 
