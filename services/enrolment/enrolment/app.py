@@ -1,11 +1,52 @@
-"""The enrolment's HTTP application."""
+"""The enrolment's HTTP application: the public form, the adhesion API,
+operations and the OpenAPI document."""
 from __future__ import annotations
 
-from flask import Flask
+from math import ceil
 
-from coalizione_common.http import create_service_app
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from coalizione_common.http import create_service_app, problem_response
 from coalizione_common.runtime import ServiceRuntime
+
+from .api import adhesions, openapi, operations
+from .domain.errors import EnrolmentError
+from .ratelimit import RateLimiter
+from .web import form
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def create_app(runtime: ServiceRuntime) -> Flask:
-    return create_service_app(runtime, __name__)
+    settings = runtime.enrolment
+    app = create_service_app(runtime, __name__, [adhesions.bp, operations.bp, openapi.bp, form.bp])
+    app.secret_key = settings.secret_key
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_NAME="enrolment_session",
+                      SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"))
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    limiter = RateLimiter(settings.rate_limit, settings.rate_window)
+    app.extensions["enrolment_rate_limiter"] = limiter
+
+    @app.errorhandler(EnrolmentError)
+    def _enrolment_error(error: EnrolmentError):
+        return problem_response(error.status, error.kind, error.title, error.detail, **error.extra)
+
+    @app.before_request
+    def _rate_limit():
+        if request.method not in WRITES:
+            return None
+        wait = limiter.hit(request.remote_addr or "?")
+        if wait is None:
+            return None
+        headers = {"Retry-After": str(max(1, ceil(wait)))}
+        if request.path.startswith("/api/"):
+            response = problem_response(429, "too-many-requests", "Troppe richieste",
+                                        "Hai inviato troppe richieste: riprova tra poco.")
+            response.headers.update(headers)
+            return response
+        return form.too_many_requests(headers)
+
+    return app

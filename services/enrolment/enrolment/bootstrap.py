@@ -6,17 +6,24 @@ from pathlib import Path
 from coalizione_common.config import ServiceSettings
 from coalizione_common.runtime import ServiceRuntime
 
-from . import consumers
+from . import consumers, handlers
 from .adapters.orm import metadata
+from .config import EnrolmentSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_runtime(settings: ServiceSettings | None = None, **kwargs) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or ServiceSettings.from_env("enrolment"), metadata,
-                             Path(__file__).parent / "migrations", **kwargs)
+def build_runtime(settings: ServiceSettings | None = None, enrolment: EnrolmentSettings | None
+                  = None, **kwargs) -> ServiceRuntime:
+    settings = settings or ServiceSettings.from_env("enrolment")
+    runtime = ServiceRuntime(settings, metadata, MIGRATIONS, **kwargs)
+    runtime.enrolment = enrolment or EnrolmentSettings.from_env(settings.database_url)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     return runtime
 
 
 def prepare(runtime: ServiceRuntime) -> None:
-    """Make the database ready before the service starts."""
+    """Migrate, and ask the registry for every entity while the replica is
+    empty (the request waits in the outbox until a relay runs)."""
     runtime.migrate()
+    handlers.request_resync_if_empty(runtime)

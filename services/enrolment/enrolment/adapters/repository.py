@@ -1,0 +1,102 @@
+"""Reading and writing adhesions with their people."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.text import fold
+from .orm import ACTIVE_STATUSES, adhesions, entities, people
+
+PERSON_FIELDS = ("id", "name", "role", "email", "phone", "office")
+
+
+def get_entity(session: Session, code: str):
+    return session.execute(select(entities).where(entities.c.code == code)).first()
+
+
+def search_entities(session_or_conn, query: str, limit: int = 10):
+    """Entities whose name has a word starting with ``query`` (accents and
+    case ignored), or whose code is ``query``; exact names first."""
+    folded = fold(query)
+    if not folded:
+        return []
+    words = folded.split()
+    conditions = [or_(entities.c.search_name.like(f"{w}%"), entities.c.search_name.like(f"% {w}%"))
+                  for w in words]
+    rows = session_or_conn.execute(
+        select(entities).where(or_(and_(*conditions), entities.c.code == query.strip()))
+        .order_by(entities.c.name).limit(200)).all()
+    rows.sort(key=lambda r: (r.code != query.strip(), r.search_name != folded,
+                             not r.search_name.startswith(folded), -(r.population or 0), r.name))
+    return rows[:limit]
+
+
+def active_adhesion_id(session: Session, edition: str, entity_code: str) -> str | None:
+    return session.execute(select(adhesions.c.id).where(
+        adhesions.c.edition == edition, adhesions.c.entity_code == entity_code,
+        adhesions.c.status.in_(ACTIVE_STATUSES))).scalar()
+
+
+def insert_adhesion(session: Session, row: dict, contact: dict, participants: list[dict]) -> None:
+    session.execute(insert(adhesions).values(**row))
+    write_people(session, row["id"], contact, participants)
+
+
+def write_people(session: Session, adhesion_id: str, contact: dict | None,
+                 participants: list[dict] | None) -> None:
+    """Replace the contact and/or the participants, keeping the ids of the
+    people who stay (``id`` in the values)."""
+    if contact is not None:
+        session.execute(delete(people).where(people.c.adhesion_id == adhesion_id,
+                                             people.c.kind == "contact"))
+        session.execute(insert(people).values(
+            id=contact.get("id") or str(uuid.uuid4()), adhesion_id=adhesion_id, kind="contact",
+            position=0, name=contact["name"], role=contact["role"], email=contact["email"],
+            phone=contact.get("phone"), office=None))
+    if participants is not None:
+        session.execute(delete(people).where(people.c.adhesion_id == adhesion_id,
+                                             people.c.kind == "participant"))
+        session.execute(insert(people), [
+            {"id": p.get("id") or str(uuid.uuid4()), "adhesion_id": adhesion_id,
+             "kind": "participant", "position": i, "name": p["name"], "role": p["role"],
+             "email": p["email"], "phone": None, "office": p["office"]}
+            for i, p in enumerate(participants)])
+
+
+def load(session: Session, adhesion_id: str, lock: bool = False) -> dict | None:
+    """The adhesion as a dict with ``contact`` and ``participants``."""
+    statement = select(adhesions).where(adhesions.c.id == adhesion_id)
+    if lock:
+        statement = statement.with_for_update()
+    row = session.execute(statement).first()
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    found["webinar_topics"] = json.loads(found["webinar_topics"])
+    found.update(people_of(session, [adhesion_id]).get(adhesion_id, {"contact": None,
+                                                                       "participants": []}))
+    return found
+
+
+def people_of(session, adhesion_ids: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    if not adhesion_ids:
+        return found
+    rows = session.execute(select(people).where(people.c.adhesion_id.in_(adhesion_ids))
+                           .order_by(people.c.adhesion_id, people.c.position)).all()
+    for row in rows:
+        entry = found.setdefault(row.adhesion_id, {"contact": None, "participants": []})
+        if row.kind == "contact":
+            entry["contact"] = {k: getattr(row, k) for k in ("id", "name", "role", "email", "phone")}
+        else:
+            entry["participants"].append(
+                {k: getattr(row, k) for k in ("id", "name", "role", "email", "office")})
+    return found
+
+
+def change(session: Session, adhesion_id: str, **values) -> None:
+    session.execute(update(adhesions).where(adhesions.c.id == adhesion_id)
+                    .values(version=adhesions.c.version + 1, **values))

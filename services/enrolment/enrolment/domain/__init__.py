@@ -1,0 +1,1 @@
+"""Rules of an adhesion, free of Flask and SQLAlchemy."""

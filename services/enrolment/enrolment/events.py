@@ -1,0 +1,67 @@
+"""The data of the events the enrolment publishes (docs/events.md)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+
+from .edition import CURRENT
+
+
+def instant(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def by_role(participants: list[dict]) -> dict[str, int]:
+    counts = Counter(p["role"] for p in participants)
+    return {role: counts.get(role, 0) for role in CURRENT.roles}
+
+
+def entity_of(adhesion: dict, with_population: bool = True) -> dict:
+    entity = {"code": adhesion["entity_code"], "name": adhesion["entity_name"],
+              "kind": adhesion["entity_kind"], "province": adhesion["province"],
+              "region": adhesion["region"]}
+    if with_population:
+        entity["population"] = adhesion["population"]
+    return entity
+
+
+def submitted(adhesion: dict) -> dict:
+    return {"adhesion_id": adhesion["id"], "edition": adhesion["edition"],
+            "entity": entity_of(adhesion), "participants_by_role": by_role(adhesion["participants"]),
+            "webinar_topics": adhesion["webinar_topics"],
+            "submitted_at": instant(adhesion["submitted_at"])}
+
+
+def confirmed(adhesion: dict) -> dict:
+    return {"adhesion_id": adhesion["id"], "entity_code": adhesion["entity_code"],
+            "confirmed_at": instant(adhesion["confirmed_at"])}
+
+
+def updated(adhesion: dict) -> dict:
+    return {"adhesion_id": adhesion["id"], "entity_code": adhesion["entity_code"],
+            "status": adhesion["status"], "participants_by_role": by_role(adhesion["participants"]),
+            "webinar_topics": adhesion["webinar_topics"],
+            "updated_at": instant(adhesion["updated_at"])}
+
+
+def withdrawn(adhesion: dict) -> dict:
+    return {"adhesion_id": adhesion["id"], "entity_code": adhesion["entity_code"],
+            "withdrawn_at": instant(adhesion["withdrawn_at"])}
+
+
+def roster(adhesion: dict, reason: str, changed_at: datetime, manage_url: str,
+           confirm_url: str | None = None, confirm_expires_at: datetime | None = None) -> dict:
+    links = {"manage": manage_url}
+    data = {"adhesion_id": adhesion["id"], "edition": adhesion["edition"], "reason": reason,
+            "status": adhesion["status"], "entity": entity_of(adhesion, with_population=False),
+            "contact": adhesion["contact"], "participants": adhesion["participants"],
+            "webinar_topics": adhesion["webinar_topics"], "links": links,
+            "changed_at": instant(changed_at)}
+    if confirm_url:
+        links["confirm"] = confirm_url
+        data["confirm_expires_at"] = instant(confirm_expires_at)
+    return data
