@@ -1,0 +1,1 @@
+"""HTTP API of the registry: public search and lookup, operations, OpenAPI."""

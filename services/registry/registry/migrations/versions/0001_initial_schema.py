@@ -1,4 +1,4 @@
-"""initial schema: entities, outbox, inbox
+"""initial schema: entities, catalog version, outbox, inbox, api tokens
 
 Revision ID: 0001
 Revises:
@@ -19,7 +19,7 @@ def upgrade() -> None:
     create_messaging_tables(op)
     op.create_table(
         "entities",
-        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("province", sa.String(length=10), nullable=True),
@@ -30,14 +30,29 @@ def upgrade() -> None:
         sa.Column("eligibility_reason", sa.Text(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("details", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("code"),
     )
     op.create_index("ix_entities_kind", "entities", ["kind"])
     op.create_index("ix_entities_province", "entities", ["province"])
     op.create_index("ix_entities_region", "entities", ["region"])
+    catalog = op.create_table(
+        "catalog",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.bulk_insert(catalog, [{"id": 1, "version": 0, "changed_at": None}])
 
 
 def downgrade() -> None:
+    op.drop_table("catalog")
+    op.drop_index("ix_entities_region", table_name="entities")
+    op.drop_index("ix_entities_province", table_name="entities")
+    op.drop_index("ix_entities_kind", table_name="entities")
     op.drop_table("entities")
     drop_messaging_tables(op)

@@ -1,0 +1,1 @@
+"""The registry's domain: entities, editions and eligibility (no Flask, no SQLAlchemy)."""
