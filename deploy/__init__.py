@@ -1,0 +1,1 @@
+"""Deployment files; brokerdefs is importable by the tests as ``deploy.brokerdefs``."""

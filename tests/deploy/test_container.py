@@ -1,0 +1,68 @@
+"""The helper the containers run (deploy/container.py), on SQLite and the
+in-memory bus, as a subprocess like Docker runs it."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "deploy" / "container.py"
+
+
+def _run(*args, env=None):
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=ROOT)
+
+
+def _env(tmp_path, service):
+    return {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / f'{service}.db'}", "AMQP_URL": "memory://",
+            "COALIZIONE_VAR_DIR": str(tmp_path / "var"), "REGISTRY_SEED": "0"}
+
+
+def test_prepare_migrates_the_database_and_the_worker_check_passes(tmp_path):
+    env = _env(tmp_path, "scheduling")
+    result = _run("prepare", "scheduling", env=env)
+    assert result.returncode == 0, result.stderr
+    tables = sa.inspect(sa.create_engine(env["DATABASE_URL"])).get_table_names()
+    assert {"outbox", "inbox", "alembic_version"} <= set(tables)
+    check = _run("worker", "scheduling", env=env)
+    assert check.returncode == 0, check.stderr
+
+
+def test_the_worker_check_fails_when_the_broker_does_not_answer(tmp_path):
+    env = _env(tmp_path, "notify")
+    assert _run("prepare", "notify", env=env).returncode == 0
+    env["AMQP_URL"] = "amqp://nobody:nothing@127.0.0.1:1//"
+    check = _run("worker", "notify", env=env)
+    assert check.returncode == 1 and "broker" in check.stderr
+
+
+def test_the_http_check_follows_the_status():
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/ok" else 503)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        assert _run("http", f"{base}/ok").returncode == 0
+        assert _run("http", f"{base}/down").returncode == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_unknown_commands_are_refused():
+    assert _run("prepare", "nobody").returncode == 2
