@@ -1,19 +1,35 @@
-"""Wiring in one place: settings, database, bus and consumers."""
+"""Wiring in one place: settings, database, bus, consumers, the sender and
+the reminders."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from coalizione_common.config import ServiceSettings
-from coalizione_common.runtime import ServiceRuntime
+from coalizione_common.runtime import PeriodicJob, ServiceRuntime
 
-from . import consumers
+from . import consumers, reminders
 from .adapters.orm import metadata
+from .adapters.transport import transport_for
+from .config import NotifyConfig
+from .deliveries import Sender
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_runtime(settings: ServiceSettings | None = None, **kwargs) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or ServiceSettings.from_env("notify"), metadata,
-                             Path(__file__).parent / "migrations", **kwargs)
+def build_runtime(settings: ServiceSettings | None = None, config: NotifyConfig | None = None,
+                  transport=None, **kwargs) -> ServiceRuntime:
+    """The service's runtime; ``runtime.notify`` holds its own settings and
+    ``runtime.transport`` where messages go."""
+    settings = settings or ServiceSettings.from_env("notify")
+    runtime = ServiceRuntime(settings, metadata, MIGRATIONS, **kwargs)
+    runtime.notify = config or NotifyConfig.from_env(settings)
+    runtime.transport = transport or transport_for(runtime.notify)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
+    sender = Sender(runtime)
+    runtime.periodic.append(PeriodicJob("sender", runtime.notify.sender_interval,
+                                        lambda: sender.run_once(runtime.notify.sender_batch)))
+    runtime.periodic.append(PeriodicJob("reminders", runtime.notify.reminder_interval,
+                                        lambda: reminders.run(runtime)))
     return runtime
 
 

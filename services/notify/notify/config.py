@@ -1,0 +1,113 @@
+"""The notify service's own settings, read once from the environment
+(the shared ones, such as ``SMTP_URL``, come with ``ServiceSettings``)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from coalizione_common.clock import parse_instant
+from coalizione_common.config import ServiceSettings, var_dir
+
+DEFAULT_DEADLINE = "2017-06-30T23:59:59+02:00"
+
+
+def _floats(raw: str, name: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be comma-separated seconds, got {raw!r}") from None
+    if not values or any(v < 0 for v in values):
+        raise ValueError(f"{name} must list at least one non-negative delay")
+    return values
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """How and when notify sends.
+
+    ``retry_backoff`` lists the delays (seconds) before the 2nd, 3rd, ...
+    attempt after a transient SMTP error; the last one repeats until
+    ``max_attempts`` is reached, then the delivery fails.
+    """
+
+    smtp_url: str | None = None
+    mail_dir: Path = Path("var/mail")
+    mail_from: str = "Programma CO-AliZIONE <coalizione@localhost>"
+    retry_backoff: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0, 3600.0)
+    max_attempts: int = 8
+    smtp_timeout: float = 30.0
+    sender_interval: float = 1.0
+    sender_batch: int = 50
+    sending_lease: float = 300.0
+    reminder_days: float = 2.0
+    reminder_interval: float = 300.0
+    deadline: datetime = parse_instant(DEFAULT_DEADLINE)
+    deadline_reminder_days: float = 7.0
+    public_base_url: str = "http://127.0.0.1:8000"
+    fault: str = ""
+
+    @property
+    def from_address(self) -> str:
+        return parseaddr(self.mail_from)[1]
+
+    @property
+    def message_id_domain(self) -> str:
+        return self.from_address.rpartition("@")[2] or "coalizione.local"
+
+    def backoff(self, attempt: int) -> timedelta:
+        """The wait after the ``attempt``-th attempt failed transiently."""
+        delays = self.retry_backoff
+        return timedelta(seconds=delays[min(attempt, len(delays)) - 1])
+
+    @classmethod
+    def from_env(cls, settings: ServiceSettings, environ: dict | None = None) -> "NotifyConfig":
+        env = environ if environ is not None else os.environ
+        defaults = cls()
+
+        def number(name: str, default: float) -> float:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+        backoff = env.get("NOTIFY_RETRY_BACKOFF", "").strip()
+        deadline = env.get("NOTIFY_DEADLINE", "").strip()
+        return cls(
+            smtp_url=settings.smtp_url,
+            mail_dir=mail_dir(settings, env),
+            mail_from=env.get("NOTIFY_MAIL_FROM") or defaults.mail_from,
+            retry_backoff=_floats(backoff, "NOTIFY_RETRY_BACKOFF") if backoff else defaults.retry_backoff,
+            max_attempts=int(number("NOTIFY_MAX_ATTEMPTS", defaults.max_attempts)),
+            smtp_timeout=number("NOTIFY_SMTP_TIMEOUT", defaults.smtp_timeout),
+            sender_interval=number("NOTIFY_SENDER_INTERVAL", defaults.sender_interval),
+            sending_lease=number("NOTIFY_SENDING_LEASE", defaults.sending_lease),
+            reminder_days=number("NOTIFY_REMINDER_DAYS", defaults.reminder_days),
+            reminder_interval=number("NOTIFY_REMINDER_INTERVAL", defaults.reminder_interval),
+            deadline=parse_instant(deadline) if deadline else defaults.deadline,
+            deadline_reminder_days=number("NOTIFY_DEADLINE_REMINDER_DAYS",
+                                          defaults.deadline_reminder_days),
+            public_base_url=(env.get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
+            fault=env.get("NOTIFY_FAULT", ""),
+        )
+
+
+def mail_dir(settings: ServiceSettings, env) -> Path:
+    """Where .eml files go without SMTP: ``NOTIFY_MAIL_DIR``, else
+    ``<COALIZIONE_VAR_DIR>/mail``, else next to the service's SQLite file
+    (``var/notify.db`` gives ``var/mail``), else ``var/mail``."""
+    if env.get("NOTIFY_MAIL_DIR"):
+        return Path(env["NOTIFY_MAIL_DIR"])
+    if env.get("COALIZIONE_VAR_DIR"):
+        return var_dir(env) / "mail"
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).parent / "mail"
+    return var_dir(env) / "mail"

@@ -1,0 +1,265 @@
+"""The delivery log as a state machine: queued -> sending -> sent | retry | failed.
+
+A delivery is written in the transaction of the event that calls for it,
+with an id derived from (occasion, template, recipient): the same event
+handled twice, or two events that call for the same message, leave one
+row. The :class:`Sender` sends outside any database transaction:
+
+1. claim: in one short transaction, lock a due row (``FOR UPDATE SKIP
+   LOCKED`` on PostgreSQL, so scaled-out workers never share one), mark
+   it ``sending`` and count the attempt;
+2. hand the stored message (its Message-ID fixed at rendering) to the
+   transport;
+3. record the outcome and announce it (``notification.sent`` or
+   ``notification.failed``) in one transaction.
+
+A worker that dies during step 2 leaves the row ``sending``; once
+``sending_lease`` has passed another sender claims it again. If the server
+had already accepted the message, it is sent a second time with the same
+Message-ID (the window described in the service's README).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
+from email import message_from_string, policy
+from email.utils import format_datetime, formataddr
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .adapters.orm import deliveries, people
+from .adapters.transport import PermanentFailure, TransientFailure
+from .messages import Attachment, assemble, message_id, render
+
+log = logging.getLogger("notify.deliveries")
+
+NAMESPACE = uuid.UUID("5d0c7f7e-2a7b-4b8e-9a52-6f1c0e1a7c11")
+QUEUED, SENDING, SENT, RETRY, FAILED = "queued", "sending", "sent", "retry", "failed"
+STATES = (QUEUED, SENDING, SENT, RETRY, FAILED)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message is for: ``id`` is a person id (or an entity code),
+    the only way events name them."""
+
+    id: str
+    name: str
+    email: str
+
+
+def delivery_id(occasion: str, template: str, recipient_id: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{occasion}\x1f{template}\x1f{recipient_id}"))
+
+
+def _insert(session: Session):
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+            else sqlite.insert)
+
+
+def queue(session: Session, runtime, *, occasion: str, event_id: str, template: str,
+          recipient: Recipient, context: dict, adhesion_id: str | None = None,
+          subject_id: str | None = None, attachments=()) -> str | None:
+    """Record one message to send, unless the same (occasion, template,
+    recipient) was recorded before; returns the new delivery's id or None.
+
+    ``attachments`` may be a callable, called only when the message is new.
+    """
+    did = delivery_id(occasion, template, recipient.id)
+    if session.execute(select(deliveries.c.id).where(deliveries.c.id == did)).first():
+        return None
+    config = runtime.notify
+    now = runtime.clock.now()
+    rendered = render(template, {**context, "recipient": recipient})
+    mid = message_id(did, config.message_id_domain)
+    files = attachments() if callable(attachments) else attachments
+    message = assemble(rendered, sender=config.mail_from, to_name=recipient.name,
+                       to_address=recipient.email, msg_id=mid, date_=now, attachments=files,
+                       headers={"X-Coalizione-Template": template})
+    session.execute(_insert(session)(deliveries).values(
+        id=did, event_id=event_id, occasion=occasion[:200], template=template,
+        recipient_id=recipient.id, recipient_address=recipient.email, adhesion_id=adhesion_id,
+        subject_id=subject_id, state=QUEUED, attempts=0, message_id=mid, message=message,
+        next_attempt_at=now, created_at=now, updated_at=now).on_conflict_do_nothing())
+    log.info("queued %s for %s", template, recipient.id, extra={"delivery_id": did})
+    return did
+
+
+def outcome_data(row, reason: str | None = None) -> dict:
+    data = {"notification_id": row.id, "template": row.template,
+            "recipient_id": row.recipient_id, "subject_id": row.subject_id,
+            "adhesion_id": row.adhesion_id, "attempts": row.attempts}
+    if reason is not None:
+        data["reason"] = reason
+    return data
+
+
+class Sender:
+    """Moves due deliveries through the transport (see the module docstring)."""
+
+    def __init__(self, runtime, transport=None):
+        self.runtime = runtime
+        self.transport = transport or runtime.transport
+
+    @property
+    def engine(self):
+        return self.runtime.engine
+
+    @property
+    def config(self):
+        return self.runtime.notify
+
+    def run_once(self, limit: int | None = None) -> int:
+        """Attempt every due delivery (at most ``limit``); returns how many."""
+        done = 0
+        while limit is None or done < limit:
+            row = self.claim()
+            if row is None:
+                break
+            self.attempt(row)
+            done += 1
+        return done
+
+    def claim(self):
+        now = self.runtime.clock.now()
+        stale = now - timedelta(seconds=self.config.sending_lease)
+        due = or_(and_(deliveries.c.state.in_((QUEUED, RETRY)),
+                       deliveries.c.next_attempt_at <= now),
+                  and_(deliveries.c.state == SENDING, deliveries.c.updated_at <= stale))
+        with Session(self.engine) as session, session.begin():
+            row = session.execute(
+                select(deliveries).where(due, deliveries.c.message.is_not(None))
+                .order_by(deliveries.c.next_attempt_at).limit(1)
+                .with_for_update(skip_locked=True)).first()
+            if row is None:
+                return None
+            attempts = row.attempts + 1
+            session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
+                state=SENDING, attempts=attempts, updated_at=now))
+        return SimpleNamespace(**{**row._asdict(), "attempts": attempts, "state": SENDING})
+
+    def attempt(self, row) -> str:
+        try:
+            self.transport.send(self.config.from_address, row.recipient_address,
+                                row.message.encode("utf-8"), name=row.id)
+        except PermanentFailure as exc:
+            return self.record(row, FAILED, exc.reason)
+        except TransientFailure as exc:
+            return self._transient(row, exc.reason)
+        except Exception as exc:  # an unexpected error: never lose the row
+            log.exception("sending %s failed unexpectedly", row.id)
+            return self._transient(row, f"{type(exc).__name__}: {exc}")
+        if self.config.fault == "kill-after-smtp":
+            _die(f"fault hook: accepted {row.id}, dying before marking it sent")
+        return self.record(row, SENT, None)
+
+    def _transient(self, row, reason: str) -> str:
+        if row.attempts >= self.config.max_attempts:
+            return self.record(row, FAILED, f"gave up after {row.attempts} attempts: {reason}")
+        return self.record(row, RETRY, reason)
+
+    def record(self, row, state: str, reason: str | None) -> str:
+        """Write the outcome of the attempt that claimed ``row``; announce
+        final outcomes in the same transaction."""
+        now = self.runtime.clock.now()
+        values = {"state": state, "reason": reason, "updated_at": now}
+        if state == SENT:
+            values["sent_at"] = now
+        if state == RETRY:
+            values["next_attempt_at"] = now + self.config.backoff(row.attempts)
+        with Session(self.engine) as session, session.begin():
+            changed = session.execute(update(deliveries).where(
+                deliveries.c.id == row.id, deliveries.c.state == SENDING,
+                deliveries.c.attempts == row.attempts).values(**values)).rowcount
+            if not changed:
+                log.warning("delivery %s was taken over by another sender", row.id)
+                return state
+            if state == SENT:
+                self.runtime.emit(session, "notification.sent", row.subject_id, outcome_data(row))
+            elif state == FAILED:
+                self.runtime.emit(session, "notification.failed", row.subject_id,
+                                  outcome_data(row, reason))
+        level = logging.WARNING if state != SENT else logging.INFO
+        log.log(level, "delivery %s: %s%s", row.id, state, f" ({reason})" if reason else "",
+                extra={"delivery_id": row.id, "attempt": row.attempts})
+        return state
+
+
+def _die(reason: str) -> None:
+    """Fault injection for the crash tests (``NOTIFY_FAULT``): end the
+    process at once, as a power cut or OOM kill would."""
+    log.error(reason)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class NotResendable(Exception):
+    pass
+
+
+def resend(runtime, original_id: str) -> str:
+    """Queue a new delivery of a sent or failed message, to the person's
+    current address, with a new Message-ID; returns the new delivery's id.
+
+    Raises LookupError when there is no such delivery, NotResendable when
+    it is still on its way or its content was erased.
+    """
+    now = runtime.clock.now()
+    with Session(runtime.engine) as session, session.begin():
+        row = session.execute(select(deliveries).where(deliveries.c.id == original_id)
+                              .with_for_update()).first()
+        if row is None:
+            raise LookupError(original_id)
+        if row.state not in (SENT, FAILED):
+            raise NotResendable(f"the delivery is {row.state}: it is still on its way")
+        if row.message is None:
+            raise NotResendable("the recipient's data was erased")
+        count = session.execute(select(func.count()).select_from(deliveries)
+                                .where(deliveries.c.resend_of == original_id)).scalar()
+        new_id = str(uuid.uuid5(NAMESPACE, f"resend\x1f{original_id}\x1f{count + 1}"))
+        person = session.execute(select(people.c.name, people.c.email)
+                                 .where(people.c.person_id == row.recipient_id)).first()
+        address = person.email if person else row.recipient_address
+        mid = message_id(new_id, runtime.notify.message_id_domain)
+        msg = message_from_string(row.message, policy=policy.SMTP)
+        msg.replace_header("Message-ID", mid)
+        msg.replace_header("Date", format_datetime(now))
+        if person:
+            msg.replace_header("To", formataddr((person.name, person.email)))
+        session.execute(deliveries.insert().values(
+            id=new_id, event_id=row.event_id, occasion=f"resend:{original_id}:{count + 1}",
+            template=row.template, recipient_id=row.recipient_id, recipient_address=address,
+            adhesion_id=row.adhesion_id, subject_id=row.subject_id, state=QUEUED, attempts=0,
+            message_id=mid, message=msg.as_string(), resend_of=original_id,
+            next_attempt_at=now, created_at=now, updated_at=now))
+    return new_id
+
+
+def erase_recipients(session: Session, runtime, person_ids: list[str]) -> int:
+    """Forget the addresses and messages of erased people; what was still
+    waiting to go out fails (and is announced as failed)."""
+    if not person_ids:
+        return 0
+    now = runtime.clock.now()
+    pending = session.execute(select(deliveries).where(
+        deliveries.c.recipient_id.in_(person_ids),
+        deliveries.c.state.in_((QUEUED, RETRY)))).all()
+    reason = "the recipient's personal data were erased"
+    for row in pending:
+        runtime.emit(session, "notification.failed", row.subject_id, outcome_data(row, reason))
+    session.execute(update(deliveries).where(
+        deliveries.c.recipient_id.in_(person_ids),
+        deliveries.c.state.in_((QUEUED, RETRY))).values(state=FAILED, reason=reason,
+                                                        updated_at=now))
+    return session.execute(update(deliveries).where(deliveries.c.recipient_id.in_(person_ids))
+                           .values(recipient_address=None, message=None,
+                                   updated_at=now)).rowcount
+
+
+__all__ = ["Attachment", "Recipient", "Sender", "queue", "resend", "erase_recipients", "STATES"]

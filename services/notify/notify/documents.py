@@ -1,0 +1,123 @@
+"""Attachments: the scheda di adesione as PDF, sessions as iCalendar."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from fpdf import FPDF
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from .messages import Attachment, entity_label, italian_datetime, topic_label
+
+ROLE_LABELS = {"amministratore": "Amministratore", "dirigente": "Dirigente",
+               "funzionario": "Funzionario"}
+STATUS_LABELS = {"pending_confirmation": "In attesa di conferma", "confirmed": "Confermata",
+                 "withdrawn": "Ritirata"}
+
+
+def _latin1(text) -> str:
+    """The PDF core fonts speak Latin-1: keep Italian accents, fold the rest."""
+    text = "" if text is None else str(text)
+    out = []
+    for char in text:
+        try:
+            char.encode("latin-1")
+            out.append(char)
+        except UnicodeEncodeError:
+            folded = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+            out.append(folded or "?")
+    return "".join(out)
+
+
+def scheda_pdf(adhesion: dict, contact: dict | None, participants: list[dict],
+               generated_at: datetime) -> Attachment:
+    """A one-page summary of the adhesion as the body filled it in."""
+    pdf = FPDF(format="A4")
+    pdf.set_title(_latin1("Scheda di adesione - " + entity_label(adhesion["entity"])))
+    pdf.set_creator("coalizione notify")
+    pdf.set_creation_date(generated_at)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Programma CO-AliZIONE - Scheda di adesione", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+
+    def line(label: str, value) -> None:
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(55, 7, _latin1(label))
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+
+    def heading(text: str) -> None:
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "B", 13)
+        pdf.cell(0, 9, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    entity = adhesion["entity"]
+    heading("Ente")
+    line("Ente", entity_label(entity))
+    line("Codice", entity.get("code", ""))
+    line("Provincia / Regione", f"{entity.get('province') or ''} - {entity.get('region') or ''}")
+    line("Stato dell'adesione", STATUS_LABELS.get(adhesion["status"], adhesion["status"]))
+    line("Identificativo", adhesion["adhesion_id"])
+    if contact:
+        heading("Referente")
+        line("Nome", contact.get("name", ""))
+        line("Ruolo", ROLE_LABELS.get(contact.get("role"), contact.get("role") or ""))
+        line("E-mail", contact.get("email", ""))
+        line("Telefono", contact.get("phone") or "-")
+    heading(f"Partecipanti ({len(participants)})")
+    for index, person in enumerate(participants, 1):
+        role = ROLE_LABELS.get(person.get("role"), person.get("role") or "")
+        office = f", {person['office']}" if person.get("office") else ""
+        line(f"{index}.", f"{person.get('name', '')} - {role}{office} - {person.get('email', '')}")
+    heading("Webinar di interesse")
+    topics = adhesion.get("webinar_topics") or []
+    for topic in topics:
+        line("-", topic_label(topic))
+    if not topics:
+        line("-", "nessuno indicato")
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "I", 9)
+    pdf.multi_cell(0, 5, _latin1(f"Documento generato il {italian_datetime(generated_at)}."),
+                   new_x="LMARGIN", new_y="NEXT")
+    return Attachment("scheda-di-adesione.pdf", bytes(pdf.output()), "application", "pdf")
+
+
+def session_ics(session: dict, *, organizer: str, attendee_name: str, attendee_email: str,
+                stamp: datetime, cancelled: bool = False) -> Attachment:
+    """An invitation (METHOD:REQUEST) or its cancellation (METHOD:CANCEL);
+    the UID is the session's, SEQUENCE grows with each change, so calendar
+    programs update the event they already hold."""
+    method = "CANCEL" if cancelled else "REQUEST"
+    cal = Calendar()
+    cal.add("prodid", "-//coalizione//notify//IT")
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    event = Event()
+    event.add("uid", f"{session['session_id']}@coalizione")
+    event.add("sequence", session["sequence"])
+    event.add("dtstamp", stamp)
+    event.add("dtstart", session["starts_at"])
+    event.add("dtend", session["ends_at"])
+    event.add("summary", session["title"])
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if session["kind"] == "webinar":
+        event.add("location", session.get("join_url") or "Online")
+        if session.get("join_url"):
+            event.add("url", session["join_url"])
+        description = f"Webinar del programma CO-AliZIONE. Collegamento: {session.get('join_url') or ''}"
+    else:
+        venue = session.get("venue") or {}
+        event.add("location", ", ".join(p for p in (venue.get("name"), venue.get("address")) if p))
+        description = "Giornata formativa in presenza del programma CO-AliZIONE."
+    event.add("description", description)
+    organizer_address = vCalAddress(f"mailto:{organizer}")
+    organizer_address.params["cn"] = vText("Programma CO-AliZIONE")
+    event["organizer"] = organizer_address
+    attendee = vCalAddress(f"mailto:{attendee_email}")
+    attendee.params["cn"] = vText(attendee_name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    event.add("attendee", attendee, encode=0)
+    cal.add_component(event)
+    name = "annullamento.ics" if cancelled else "invito.ics"
+    return Attachment(name, cal.to_ical(), "text", "calendar", {"method": method})

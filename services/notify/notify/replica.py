@@ -1,0 +1,171 @@
+"""notify's own copy of what it must know to address people: adhesions
+with their contact and participants (from roster.*), sessions (session.*)
+and assignments (assignment.*)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from coalizione_common.clock import parse_instant
+from coalizione_common.db import upsert
+
+from .adapters.orm import adhesions, assignments, people, sessions
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; everything stored is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def instant(raw) -> datetime | None:
+    return parse_instant(raw) if raw else None
+
+
+# adhesions and people -------------------------------------------------------
+def apply_roster(session: Session, data: dict, now: datetime) -> bool:
+    """Store the roster of ``roster.updated``; False if a newer one is
+    already stored (the event is then older news)."""
+    adhesion_id = data["adhesion_id"]
+    changed_at = instant(data.get("changed_at")) or now
+    current = session.execute(select(adhesions.c.changed_at)
+                              .where(adhesions.c.adhesion_id == adhesion_id)).first()
+    if current is not None and current.changed_at is not None \
+            and aware(current.changed_at) > changed_at:
+        return False
+    contact = data.get("contact") or {}
+    links = data.get("links") or {}
+    entity = data.get("entity") or {"code": data.get("entity_code")}
+    values = {
+        "adhesion_id": adhesion_id, "edition": data.get("edition"),
+        "entity_code": entity.get("code") or data.get("entity_code") or "",
+        "entity": entity, "status": data.get("status") or "pending_confirmation",
+        "contact_id": contact.get("id"), "webinar_topics": list(data.get("webinar_topics") or []),
+        "manage_url": links.get("manage"), "changed_at": changed_at, "updated_at": now,
+    }
+    if links.get("confirm"):
+        values["confirm_url"] = links["confirm"]
+        values["confirm_expires_at"] = instant(data.get("confirm_expires_at"))
+    elif values["status"] != "pending_confirmation":
+        values["confirm_url"] = None
+        values["confirm_expires_at"] = None
+    upsert(session, adhesions, values, ("adhesion_id",))
+    session.execute(delete(people).where(people.c.adhesion_id == adhesion_id))
+    rows = []
+    if contact.get("id") and contact.get("email"):
+        rows.append({"person_id": contact["id"], "adhesion_id": adhesion_id, "is_contact": True,
+                     "name": contact.get("name") or "", "role": contact.get("role"),
+                     "email": contact["email"], "office": None, "phone": contact.get("phone")})
+    for person in data.get("participants") or []:
+        if person.get("id") and person.get("email") and person["id"] != contact.get("id"):
+            rows.append({"person_id": person["id"], "adhesion_id": adhesion_id,
+                         "is_contact": False, "name": person.get("name") or "",
+                         "role": person.get("role"), "email": person["email"],
+                         "office": person.get("office"), "phone": None})
+    if rows:
+        session.execute(people.insert(), rows)
+    return True
+
+
+def apply_status(session: Session, adhesion_id: str, entity_code: str, status: str,
+                 at: datetime | None, now: datetime) -> None:
+    """An adhesion.* event: keep the status current, even before its roster."""
+    current = session.execute(select(adhesions.c.changed_at)
+                              .where(adhesions.c.adhesion_id == adhesion_id)).first()
+    if current is None:
+        session.execute(adhesions.insert().values(
+            adhesion_id=adhesion_id, entity_code=entity_code or "",
+            entity={"code": entity_code}, status=status, webinar_topics=[], changed_at=at,
+            updated_at=now))
+    elif current.changed_at is None or at is None or aware(current.changed_at) <= at:
+        session.execute(update(adhesions).where(adhesions.c.adhesion_id == adhesion_id)
+                        .values(status=status, changed_at=at, updated_at=now))
+
+
+def adhesion(session: Session, adhesion_id: str) -> dict | None:
+    """The adhesion with ``contact`` and ``participants`` (dicts), or None."""
+    row = session.execute(select(adhesions).where(adhesions.c.adhesion_id == adhesion_id)).first()
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    found["confirm_expires_at"] = aware(found["confirm_expires_at"])
+    persons = session.execute(select(people).where(people.c.adhesion_id == adhesion_id)
+                              .order_by(people.c.name)).all()
+    found["contact"] = next((dict(p._mapping) for p in persons if p.is_contact), None)
+    found["participants"] = [dict(p._mapping) for p in persons if not p.is_contact]
+    return found
+
+
+def erase(session: Session, adhesion_id: str, person_ids: list[str]) -> None:
+    session.execute(delete(people).where(people.c.person_id.in_(person_ids)))
+    session.execute(update(adhesions).where(adhesions.c.adhesion_id == adhesion_id,
+                                            adhesions.c.contact_id.in_(person_ids))
+                    .values(contact_id=None, confirm_url=None, manage_url=None))
+
+
+def pending_adhesions(session: Session) -> list[str]:
+    return list(session.execute(select(adhesions.c.adhesion_id)
+                                .where(adhesions.c.status == "pending_confirmation")).scalars())
+
+
+# sessions and assignments ---------------------------------------------------
+def apply_session(session: Session, data: dict, status: str, now: datetime) -> dict:
+    """Store a session.* event; each change after the first grows the
+    iCalendar sequence."""
+    session_id = data["session_id"]
+    current = session.execute(select(sessions.c.sequence)
+                              .where(sessions.c.session_id == session_id)).first()
+    sequence = 0 if current is None else current.sequence + 1
+    values = {
+        "session_id": session_id, "kind": data.get("kind") or "in_person",
+        "topic": data.get("topic"), "title": data.get("title") or "Sessione formativa",
+        "starts_at": instant(data["starts_at"]), "ends_at": instant(data["ends_at"]),
+        "venue": data.get("venue"), "join_url": data.get("join_url"),
+        "capacity": data.get("capacity"), "status": status, "sequence": sequence,
+        "updated_at": now,
+    }
+    upsert(session, sessions, values, ("session_id",))
+    return values
+
+
+def training_session(session: Session, session_id: str) -> dict | None:
+    row = session.execute(select(sessions).where(sessions.c.session_id == session_id)).first()
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    found["starts_at"], found["ends_at"] = aware(found["starts_at"]), aware(found["ends_at"])
+    return found
+
+
+def upcoming_sessions(session: Session, after: datetime, until: datetime) -> list[dict]:
+    rows = session.execute(select(sessions.c.session_id).where(
+        sessions.c.status == "scheduled", sessions.c.starts_at > after,
+        sessions.c.starts_at <= until)).scalars().all()
+    return [training_session(session, sid) for sid in rows]
+
+
+def apply_assignment(session: Session, data: dict, status: str, now: datetime) -> None:
+    upsert(session, assignments, {
+        "assignment_id": data["assignment_id"], "session_id": data["session_id"],
+        "adhesion_id": data["adhesion_id"], "entity_code": data.get("entity_code"),
+        "participant_ids": list(data.get("participant_ids") or []), "status": status,
+        "updated_at": now}, ("assignment_id",))
+
+
+def active_assignments(session: Session, *, session_id: str | None = None,
+                       adhesion_id: str | None = None) -> list[dict]:
+    query = select(assignments).where(assignments.c.status == "active")
+    if session_id:
+        query = query.where(assignments.c.session_id == session_id)
+    if adhesion_id:
+        query = query.where(assignments.c.adhesion_id == adhesion_id)
+    return [dict(r._mapping) for r in session.execute(query.order_by(assignments.c.assignment_id))]
+
+
+def assignment(session: Session, assignment_id: str) -> dict | None:
+    row = session.execute(select(assignments)
+                          .where(assignments.c.assignment_id == assignment_id)).first()
+    return dict(row._mapping) if row else None

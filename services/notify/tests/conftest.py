@@ -1,0 +1,59 @@
+"""Fixtures of the notify tests: the service on SQLite with a recording
+transport, and a way to hand it events as its consumer would."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coalizione_common.inbox import claim
+from notify.adapters.orm import deliveries
+from notify.bootstrap import build_runtime, prepare
+from notify.config import NotifyConfig
+from notify.consumers import dispatch
+from notify.deliveries import Sender
+from tests.support.services import settings_for
+
+from services.notify.tests.builders import NOW
+from services.notify.tests.fakes import RecordingTransport
+
+
+@pytest.fixture
+def notify(tmp_path):
+    config = NotifyConfig(mail_dir=tmp_path / "mail", retry_backoff=(0.0,), max_attempts=4,
+                          sender_interval=0.02, reminder_interval=3600,
+                          mail_from="Programma CO-AliZIONE <coalizione@coalizione.example>")
+    runtime = build_runtime(settings_for("notify", tmp_path, now=NOW), config=config,
+                            transport=RecordingTransport())
+    prepare(runtime)
+    runtime.handle = lambda envelope: handle(runtime, envelope)
+    runtime.send_all = lambda: Sender(runtime).run_once()
+    yield runtime
+    runtime.engine.dispose()
+
+
+def handle(runtime, envelope) -> bool:
+    """What the consumer does with one message: claim it in the inbox and
+    run the handler, in one transaction."""
+    with Session(runtime.engine) as session, session.begin():
+        if not claim(session, runtime.inbox, "notify.test", envelope, runtime.clock.now()):
+            return False
+        dispatch(runtime, session, envelope)
+    return True
+
+
+def delivery_rows(runtime, **where):
+    query = select(deliveries).order_by(deliveries.c.created_at, deliveries.c.id)
+    for column, value in where.items():
+        query = query.where(deliveries.c[column] == value)
+    with runtime.engine.connect() as conn:
+        return conn.execute(query).all()
+
+
+def outbox_events(runtime, type_prefix: str = "notification."):
+    with runtime.engine.connect() as conn:
+        rows = conn.execute(select(runtime.outbox.c.type, runtime.outbox.c.body)
+                            .order_by(runtime.outbox.c.id)).all()
+    return [json.loads(r.body) for r in rows if r.type.startswith(type_prefix)]

@@ -1,0 +1,127 @@
+"""Messages about an adhesion: the confirmation request, the receipts."""
+from __future__ import annotations
+
+from services.notify.tests.builders import Body
+from services.notify.tests.conftest import delivery_rows, outbox_events
+from services.notify.tests.fakes import pdf_text
+
+
+def attachments(message):
+    return {part.get_filename(): part for part in message.iter_attachments()}
+
+
+def test_a_submitted_adhesion_sends_the_contact_its_confirmation_link(notify):
+    body = Body()
+    notify.handle(body.roster("submitted"))
+    [row] = delivery_rows(notify)
+    assert (row.template, row.recipient_id, row.state) == ("confirmation_request",
+                                                          body.contact["id"], "queued")
+    assert notify.send_all() == 1
+    [message] = notify.transport.to(body.contact["email"])
+    assert message["Subject"] == "Conferma l'adesione di Comune di Forlì al programma CO-AliZIONE"
+    assert message["To"].addresses[0].addr_spec == body.contact["email"]
+    assert message["To"].addresses[0].display_name == "Maria Rossi"
+    assert message["Message-ID"] == f"<{row.id}@coalizione.example>"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert body.confirm_url in text and f'href="{body.confirm_url}"' in html
+    assert "Gentile Maria Rossi" in text and "una sola volta" in text
+    assert "martedì 27 giugno 2017, ore 10:01" in text  # expiry, in Rome's time
+    assert "Partecipante 1 Bianchi" in text and "Reti coalizioni locali" in text
+    [sent] = delivery_rows(notify)
+    assert sent.state == "sent" and sent.attempts == 1 and sent.sent_at is not None
+
+
+def test_the_outcome_is_announced_without_any_address(notify):
+    body = Body()
+    notify.handle(body.roster("submitted"))
+    notify.send_all()
+    [event] = outbox_events(notify)
+    [row] = delivery_rows(notify)
+    assert event["type"] == "notification.sent" and event["subject"] == body.adhesion_id
+    assert event["data"] == {"notification_id": row.id, "template": "confirmation_request",
+                             "recipient_id": body.contact["id"], "subject_id": body.adhesion_id,
+                             "adhesion_id": body.adhesion_id, "attempts": 1}
+    assert "@" not in str(event["data"])
+
+
+def test_the_same_event_three_times_gives_one_message(notify):
+    body = Body()
+    event = body.roster("submitted")
+    assert [notify.handle(event) for _ in range(3)] == [True, False, False]
+    notify.send_all()
+    assert len(notify.transport.sent) == 1
+    assert len(delivery_rows(notify)) == 1
+
+
+def test_a_message_is_recorded_once_even_if_the_inbox_forgot_the_event(notify):
+    """The delivery id comes from (event, template, recipient): a second
+    handling of the event (another consumer, a replay) adds nothing."""
+    from sqlalchemy import delete
+    body = Body()
+    event = body.roster("submitted")
+    notify.handle(event)
+    with notify.engine.begin() as conn:
+        conn.execute(delete(notify.inbox))
+    assert notify.handle(event) is True
+    notify.send_all()
+    assert len(notify.transport.sent) == 1
+
+
+def test_confirmation_sends_the_receipt_with_the_scheda_as_pdf(notify):
+    body = Body(participants=3)
+    notify.handle(body.roster("submitted"))
+    notify.handle(body.roster("confirmed"))
+    notify.send_all()
+    first, receipt = notify.transport.to(body.contact["email"])
+    assert receipt["Subject"] == "Adesione confermata: Comune di Forlì partecipa al programma CO-AliZIONE"
+    text = receipt.get_body(("plain",)).get_content()
+    assert "è confermata" in text and body.manage_url in text
+    assert all(p["name"] in text for p in body.participants)
+    pdf = attachments(receipt)["scheda-di-adesione.pdf"]
+    assert pdf.get_content_type() == "application/pdf"
+    content = pdf.get_content()
+    assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    drawn = pdf_text(content)
+    assert "Scheda di adesione" in drawn and "Comune di Forlì" in drawn
+    assert "Confermata" in drawn and body.contact["email"] in drawn
+    assert all(p["name"] in drawn and p["email"] in drawn for p in body.participants)
+    assert body.confirm_url not in text
+
+
+def test_changes_and_withdrawal_have_their_receipts(notify):
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    body.participants.append({"id": "p-new", "name": "Nuovo Verdi", "role": "funzionario",
+                              "email": "nuovo@comune.example.it", "office": None})
+    notify.handle(body.roster("updated"))
+    notify.handle(body.roster("withdrawn"))
+    notify.send_all()
+    subjects = [m["Subject"] for m in notify.transport.to(body.contact["email"])]
+    assert subjects == ["Adesione confermata: Comune di Forlì partecipa al programma CO-AliZIONE",
+                        "Adesione di Comune di Forlì modificata",
+                        "Adesione di Comune di Forlì ritirata"]
+    updated = notify.transport.to(body.contact["email"])[1]
+    assert "Nuovo Verdi" in updated.get_body(("plain",)).get_content()
+    assert "scheda-di-adesione.pdf" in attachments(updated)
+    assert notify.transport.to("nuovo@comune.example.it") == []
+
+
+def test_adhesion_events_without_personal_data_send_nothing(notify):
+    body = Body()
+    notify.handle(body.adhesion("submitted"))
+    notify.handle(body.adhesion("confirmed"))
+    assert delivery_rows(notify) == []
+
+
+def test_erasure_forgets_addresses_and_cancels_what_was_not_sent(notify):
+    from services.notify.tests.builders import envelope
+    body = Body()
+    notify.handle(body.roster("submitted"))
+    notify.handle(envelope("roster.erased", {"adhesion_id": body.adhesion_id,
+                                             "person_ids": [body.contact["id"]]}))
+    [row] = delivery_rows(notify)
+    assert row.state == "failed" and row.message is None and row.recipient_address is None
+    assert notify.send_all() == 0
+    [event] = outbox_events(notify)
+    assert event["type"] == "notification.failed" and "erased" in event["data"]["reason"]

@@ -1,0 +1,117 @@
+"""The delivery state machine: queued -> sending -> sent | retry | failed."""
+from __future__ import annotations
+
+import dataclasses
+from email import message_from_bytes, policy
+
+import pytest
+
+from notify.adapters.transport import FileTransport, SmtpTransport
+from notify.config import NotifyConfig
+from notify.deliveries import Sender
+from services.notify.tests.builders import Body
+from services.notify.tests.conftest import delivery_rows, outbox_events
+
+
+def test_transient_refusals_are_retried_until_the_server_accepts(notify):
+    notify.transport.script = ["451 4.3.0 try later", "421 4.7.0 busy"]
+    body = Body()
+    notify.handle(body.roster("submitted"))
+    sender = Sender(notify)
+    [row] = delivery_rows(notify)
+    sender.attempt(sender.claim())
+    [row] = delivery_rows(notify)
+    assert (row.state, row.attempts, row.reason) == ("retry", 1, "451 4.3.0 try later")
+    assert outbox_events(notify) == []
+    sender.run_once()
+    [row] = delivery_rows(notify)
+    assert (row.state, row.attempts, row.reason) == ("sent", 3, None)
+    assert len(notify.transport.sent) == 1
+    assert [e["type"] for e in outbox_events(notify)] == ["notification.sent"]
+
+
+def test_a_retry_waits_for_its_backoff(notify):
+    notify.notify = dataclasses.replace(notify.notify, retry_backoff=(3600.0,))
+    notify.transport.script = ["450 mailbox busy"]
+    notify.handle(Body().roster("submitted"))
+    assert Sender(notify).run_once() == 1
+    assert Sender(notify).run_once() == 0
+    [row] = delivery_rows(notify)
+    assert row.state == "retry"
+    waited = (row.next_attempt_at - row.updated_at).total_seconds()
+    assert waited == 3600
+
+
+def test_a_permanent_refusal_fails_with_the_servers_reason(notify):
+    notify.transport.script = ["550 5.1.1 mailbox unknown"]
+    body = Body()
+    notify.handle(body.roster("submitted"))
+    Sender(notify).run_once()
+    [row] = delivery_rows(notify)
+    assert (row.state, row.attempts, row.reason) == ("failed", 1, "550 5.1.1 mailbox unknown")
+    [event] = outbox_events(notify)
+    assert event["type"] == "notification.failed"
+    assert event["data"]["reason"] == "550 5.1.1 mailbox unknown"
+    assert event["data"]["recipient_id"] == body.contact["id"]
+    assert Sender(notify).run_once() == 0 and notify.transport.sent == []
+
+
+def test_a_delivery_that_keeps_failing_transiently_fails_after_max_attempts(notify):
+    notify.transport.script = ["451 later"] * 10
+    notify.handle(Body().roster("submitted"))
+    Sender(notify).run_once()
+    [row] = delivery_rows(notify)
+    assert (row.state, row.attempts) == ("failed", notify.notify.max_attempts)
+    assert row.reason == f"gave up after {notify.notify.max_attempts} attempts: 451 later"
+    assert [e["type"] for e in outbox_events(notify)] == ["notification.failed"]
+
+
+def test_a_sender_that_died_mid_send_is_taken_over_after_the_lease_with_the_same_message_id(notify):
+    notify.handle(Body().roster("submitted"))
+    crashed = Sender(notify).claim()  # claimed, then the process died
+    assert Sender(notify).run_once() == 0, "within the lease nobody else sends it"
+    notify.notify = dataclasses.replace(notify.notify, sending_lease=0.0)
+    assert Sender(notify).run_once() == 1
+    [row] = delivery_rows(notify)
+    assert (row.state, row.attempts) == ("sent", 2)
+    [(_, _, message)] = notify.transport.sent
+    assert message["Message-ID"] == crashed.message_id
+    assert Sender(notify).record(crashed, "sent", None) == "sent"
+    assert len(outbox_events(notify)) == 1, "the late outcome of the dead attempt is ignored"
+
+
+def test_without_smtp_messages_are_written_as_eml_files(tmp_path):
+    folder = tmp_path / "mail"
+    FileTransport(folder).send("a@x", "b@y", b"Subject: ciao\r\n\r\ntesto\r\n", name="d1")
+    FileTransport(folder).send("a@x", "b@y", b"Subject: ciao\r\n\r\ntesto\r\n", name="d1")
+    [path] = folder.iterdir()
+    assert path.name == "d1.eml"
+    assert message_from_bytes(path.read_bytes(), policy=policy.default)["Subject"] == "ciao"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("smtp://relay.example:2525", (False, "relay.example", 2525, None, None)),
+    ("smtp://mailpit", (False, "mailpit", 25, None, None)),
+    ("smtps://user%40pa:s%3Aecret@smtp.example", (True, "smtp.example", 465, "user@pa", "s:ecret")),
+])
+def test_smtp_url_gives_host_port_tls_and_credentials(url, expected):
+    transport = SmtpTransport(url)
+    assert (transport.tls, transport.host, transport.port, transport.username,
+            transport.password) == expected
+
+
+def test_an_unknown_scheme_is_refused():
+    with pytest.raises(ValueError):
+        SmtpTransport("http://example")
+
+
+def test_the_mail_folder_follows_the_var_dir_or_the_database(tmp_path):
+    from notify.config import mail_dir
+    from tests.support.services import settings_for
+    settings = settings_for("notify", tmp_path)
+    assert mail_dir(settings, {}) == tmp_path / "mail"
+    assert mail_dir(settings, {"COALIZIONE_VAR_DIR": "/srv/c"}) == tmp_path.__class__("/srv/c/mail")
+    config = NotifyConfig.from_env(settings, {"NOTIFY_RETRY_BACKOFF": "0.1, 0.5",
+                                              "NOTIFY_MAX_ATTEMPTS": "3"})
+    assert config.retry_backoff == (0.1, 0.5) and config.max_attempts == 3
+    assert [config.backoff(n).total_seconds() for n in (1, 2, 3)] == [0.1, 0.5, 0.5]
