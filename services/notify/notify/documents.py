@@ -120,4 +120,4 @@ def session_ics(session: dict, *, organizer: str, attendee_name: str, attendee_e
     event.add("attendee", attendee, encode=0)
     cal.add_component(event)
     name = "annullamento.ics" if cancelled else "invito.ics"
-    return Attachment(name, cal.to_ical(), "text", "calendar", {"method": method})
+    return Attachment(name, cal.to_ical(), "text", "calendar", {"method": method, "charset": "utf-8"})
