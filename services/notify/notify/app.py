@@ -1,4 +1,4 @@
-"""The notify's HTTP application."""
+"""The notify's HTTP application: the delivery log API and its OpenAPI."""
 from __future__ import annotations
 
 from flask import Flask
@@ -6,6 +6,8 @@ from flask import Flask
 from coalizione_common.http import create_service_app
 from coalizione_common.runtime import ServiceRuntime
 
+from .api import deliveries, openapi
+
 
 def create_app(runtime: ServiceRuntime) -> Flask:
-    return create_service_app(runtime, __name__)
+    return create_service_app(runtime, __name__, [deliveries.bp, openapi.bp])

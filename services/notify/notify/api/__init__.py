@@ -1,0 +1,1 @@
+"""HTTP API of notify: the delivery log for operations, and its OpenAPI."""
