@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from coalizione_common.config import ServiceSettings
-from coalizione_common.runtime import ServiceRuntime
+from coalizione_common.runtime import PeriodicJob, ServiceRuntime
 
 from . import consumers, handlers
 from .adapters.orm import metadata
@@ -19,11 +19,13 @@ def build_runtime(settings: ServiceSettings | None = None, enrolment: EnrolmentS
     runtime = ServiceRuntime(settings, metadata, MIGRATIONS, **kwargs)
     runtime.enrolment = enrolment or EnrolmentSettings.from_env(settings.database_url)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
+    runtime.periodic.append(PeriodicJob("resync", runtime.enrolment.resync_check,
+                                        lambda: handlers.request_resync_if_empty(runtime)))
     return runtime
 
 
 def prepare(runtime: ServiceRuntime) -> None:
-    """Migrate, and ask the registry for every entity while the replica is
-    empty (the request waits in the outbox until a relay runs)."""
+    """Make the database ready before the service starts. (The worker's
+    ``resync`` job asks the registry for every entity while the replica is
+    empty.)"""
     runtime.migrate()
-    handlers.request_resync_if_empty(runtime)

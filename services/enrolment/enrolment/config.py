@@ -20,6 +20,8 @@ class EnrolmentSettings:
     rate_limit: int = 30
     rate_window: float = 60.0
     trust_proxy: bool = False
+    resync_check: float = 15.0
+    resync_interval: float = 600.0
 
     @classmethod
     def from_env(cls, database_url: str, environ: dict | None = None) -> "EnrolmentSettings":
@@ -32,6 +34,8 @@ class EnrolmentSettings:
             rate_limit=int(count),
             rate_window=float(window or 60),
             trust_proxy=(env.get("ENROLMENT_TRUST_PROXY") or "").lower() in ("1", "true", "yes"),
+            resync_check=float(env.get("ENROLMENT_RESYNC_CHECK_SECONDS") or 15),
+            resync_interval=float(env.get("ENROLMENT_RESYNC_INTERVAL_SECONDS") or 600),
         )
 
 

@@ -17,7 +17,7 @@ from coalizione_common.runtime import ServiceRuntime
 
 from . import events, tokens
 from .adapters import repository as repo
-from .adapters.orm import entities, outbox_pending_resync
+from .adapters.orm import entities
 from .domain.errors import (AdhesionNotFound, AdhesionWithdrawn, AlreadyEnrolled,
                             EnrolmentClosed, ExpiredLink, InvalidLink, NotEligible, NotPending,
                             UnknownEntity)
@@ -239,13 +239,19 @@ def replicate_entity(runtime: ServiceRuntime, session: Session, envelope: Envelo
 
 
 def request_resync_if_empty(runtime: ServiceRuntime) -> bool:
-    """Ask the registry for every entity when the replica is empty and no
-    request is already waiting in the outbox."""
+    """Ask the registry for every entity when the replica is empty, at most
+    once per ``resync_interval`` (the worker checks periodically, so a first
+    start that the registry is already filling asks for nothing)."""
+    now = runtime.clock.now()
     with Session(runtime.engine) as session, session.begin():
         if session.execute(select(exists().where(entities.c.code.isnot(None)))).scalar():
             return False
-        if session.execute(select(func.count()).select_from(outbox_pending_resync(runtime.outbox))
-                           ).scalar():
-            return False
+        last = session.execute(select(func.max(runtime.outbox.c.created_at)).where(
+            runtime.outbox.c.type == "registry.resync.requested")).scalar()
+        if last is not None:
+            if last.tzinfo is None:
+                last = last.replace(tzinfo=now.tzinfo)
+            if now - last < timedelta(seconds=_settings(runtime).resync_interval):
+                return False
         runtime.emit(session, "registry.resync.requested", None, {"requested_by": "enrolment"})
     return True

@@ -74,9 +74,3 @@ people = Table(
     Index("ix_people_adhesion", "adhesion_id"),
 )
 
-
-def outbox_pending_resync(outbox: Table):
-    """Resync requests written but not yet published."""
-    from sqlalchemy import select
-    return select(outbox.c.id).where(outbox.c.type == "registry.resync.requested",
-                                     outbox.c.published_at.is_(None)).subquery()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 from openpyxl import load_workbook
@@ -107,17 +108,26 @@ def test_a_response_has_the_fields_its_schema_requires(client):
     assert set(doc["components"]["schemas"]["Problem"]["required"]) <= set(problem)
 
 
-def test_an_empty_replica_asks_the_registry_for_a_resync_once(tmp_path):
+def test_an_empty_replica_asks_the_registry_for_a_resync_at_most_once_per_interval(tmp_path):
     runtime = build_service("enrolment", tmp_path, now=WINDOW)
-    requests = outbox(runtime, "registry.resync.requested")
-    assert [r["data"] for r in requests] == [{"requested_by": "enrolment"}]
+    assert outbox(runtime) == []
+    assert handlers.request_resync_if_empty(runtime) is True
+    assert [r["data"] for r in outbox(runtime, "registry.resync.requested")] == [
+        {"requested_by": "enrolment"}]
     assert handlers.request_resync_if_empty(runtime) is False
+    runtime.enrolment = dataclasses.replace(runtime.enrolment, resync_interval=0)
+    assert handlers.request_resync_if_empty(runtime) is True
+    assert len(outbox(runtime, "registry.resync.requested")) == 2
+
+
+def test_the_worker_checks_the_replica_periodically(tmp_path):
+    runtime = build_service("enrolment", tmp_path, now=WINDOW)
+    job = next(j for j in runtime.periodic if j.name == "resync")
+    job.run()
     assert len(outbox(runtime, "registry.resync.requested")) == 1
 
 
 def test_a_filled_replica_asks_for_nothing(runtime):
-    with runtime.engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM outbox")
     assert handlers.request_resync_if_empty(runtime) is False
     assert outbox(runtime) == []
 
