@@ -40,7 +40,7 @@ def registry(seeded_template, tmp_path):
 @pytest.fixture
 def empty_registry(tmp_path, monkeypatch):
     monkeypatch.setenv("REGISTRY_SEED", "0")
-    runtime = build_service("registry", tmp_path)
+    runtime = build_service("registry", tmp_path / "empty")
     yield runtime
     runtime.engine.dispose()
 
