@@ -79,3 +79,15 @@ def outbox(runtime, type_prefix: str = "") -> list[dict]:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def registry_subset(folder, prefixes=("Forl", "Bologna", "Cesena")):
+    """A small file in the registry's own import format: the bundled ISTAT
+    comuni whose name starts with one of ``prefixes``."""
+    from registry.handlers import BUNDLED_FILES
+    lines = BUNDLED_FILES[0].read_text(encoding="utf-8").splitlines()
+    kept = [lines[0]] + [line for line in lines[1:]
+                         if any(line.split(",")[3].startswith(p) for p in prefixes)]
+    path = folder / "comuni-subset.csv"
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return path
