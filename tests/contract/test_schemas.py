@@ -73,3 +73,18 @@ def test_personal_data_appear_only_in_roster_events():
     for event_type, doc in examples().items():
         if not event_type.startswith("roster."):
             assert not personal.search(json.dumps(doc["data"], ensure_ascii=False)), event_type
+
+
+def test_the_asyncapi_document_names_every_type_and_its_schema():
+    import yaml
+    doc = yaml.safe_load((ROOT / "docs/asyncapi.yaml").read_text())
+    assert doc["asyncapi"].startswith("3.")
+    addresses = sorted(c["address"] for c in doc["channels"].values())
+    assert addresses == DOCUMENTED
+    for name, message in doc["components"]["messages"].items():
+        ref = message["payload"]["schema"]["$ref"]
+        assert (ROOT / "docs" / ref).resolve().is_file(), ref
+        assert problems(message["examples"][0]["payload"]) == []
+    for operation in doc["operations"].values():
+        channel = operation["channel"]["$ref"].rsplit("/", 1)[1]
+        assert channel in doc["channels"] and operation["action"] == "send"
