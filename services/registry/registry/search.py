@@ -35,7 +35,7 @@ class BadCursor(ValueError):
 @dataclass(frozen=True)
 class Entry:
     doc: dict
-    variants: tuple[str, ...]   # folded names ("bolzano bozen", "bolzano", "bozen")
+    variants: tuple[str, ...]   # folded names: whole, Italian, other language
     words: tuple[str, ...]
     name_key: str
     size: int                   # for ranking: newest population, else the counted one
@@ -92,8 +92,8 @@ class Snapshot:
         heads: dict[str, set[int]] = {}   # prefixes that start a whole name variant
         for doc in docs:
             folded = fold(doc["name"])
-            parts = [f for f in (fold(p) for p in doc["name"].split("/")) if f]
-            variants = tuple(dict.fromkeys([folded, *parts]))
+            others = (doc.get("name_it"), doc.get("name_other_language"))
+            variants = tuple(dict.fromkeys([folded, *(fold(n) for n in others if n)]))
             size = doc.get("population_latest") or doc.get("population") or 0
             words = tuple(sorted(set(folded.split())))
             entry = Entry(doc, variants, words, folded, size, doc["kind"],
