@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -94,28 +95,57 @@ class ConfirmingPublisher:
         self.channel = connection.channel()
         self._amqp = hasattr(self.channel, "confirm_select")
         self._next_tag = 1
-        self._acked_up_to = 0
-        self._acked: set[int] = set()
-        self._nacked: set[int] = set()
+        self._unconfirmed: set[int] = set()
+        self._nacked = False
         if self._amqp:
             self.channel.confirm_select()
             self.channel.events["basic_ack"].add(self._on_ack)
             self.channel.events["basic_nack"].add(self._on_nack)
 
-    def _on_ack(self, tag: int, multiple: bool) -> None:
+    def _settle(self, tag: int, multiple: bool) -> None:
         if multiple:
-            self._acked_up_to = max(self._acked_up_to, tag)
+            self._unconfirmed = {t for t in self._unconfirmed if t > tag}
         else:
-            self._acked.add(tag)
+            self._unconfirmed.discard(tag)
+
+    def _on_ack(self, tag: int, multiple: bool) -> None:
+        self._settle(tag, multiple)
 
     def _on_nack(self, tag: int, multiple: bool) -> None:
-        self._nacked.add(tag)
-
-    def _confirmed(self, tag: int) -> bool:
-        return tag <= self._acked_up_to or tag in self._acked
+        self._nacked = True
+        self._settle(tag, multiple)
 
     def publish(self, messages: list[OutgoingMessage]) -> None:
-        first = self._next_tag
+        with self._coalesced_writes():
+            self._send(messages)
+        if self._amqp:
+            self._wait_for_confirms()
+
+    @contextmanager
+    def _coalesced_writes(self):
+        """Hand the whole batch to the socket in one write.
+
+        py-amqp writes every frame with its own ``sendall``; on a busy
+        two-core machine each syscall costs a context switch to the broker,
+        which cut throughput several times over. The frames are kept in a
+        buffer while the batch is built and sent together; nothing is sent
+        if building the batch fails (the batch is retried as a whole).
+        """
+        transport = getattr(getattr(self.connection, "connection", None), "transport", None)
+        if not self._amqp or transport is None or not hasattr(transport, "_write"):
+            yield
+            return
+        buffer: list[bytes] = []
+        original = transport._write
+        # py-amqp reuses its frame buffer: keep a copy of each frame
+        transport._write = lambda frame: buffer.append(bytes(frame))
+        try:
+            yield
+        finally:
+            transport._write = original
+        original(b"".join(buffer))
+
+    def _send(self, messages: list[OutgoingMessage]) -> None:
         for msg in messages:
             properties = {"delivery_mode": 2}
             if msg.message_id:
@@ -127,16 +157,13 @@ class ConfirmingPublisher:
                                                     properties=properties)
             self.channel.basic_publish(prepared, exchange=msg.exchange,
                                        routing_key=msg.routing_key)
+            if self._amqp:
+                self._unconfirmed.add(self._next_tag)
             self._next_tag += 1
-        if not self._amqp or not messages:
-            return
-        last = self._next_tag - 1
+
+    def _wait_for_confirms(self) -> None:
         deadline = time.monotonic() + self.confirm_timeout
-        while True:
-            if any(first <= t <= last for t in self._nacked):
-                raise PublishNotConfirmed("the broker nacked a message")
-            if all(self._confirmed(t) for t in range(max(first, self._acked_up_to + 1), last + 1)):
-                break
+        while self._unconfirmed:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PublishNotConfirmed(f"no confirm within {self.confirm_timeout}s")
@@ -144,7 +171,9 @@ class ConfirmingPublisher:
                 self.connection.drain_events(timeout=min(remaining, 1.0))
             except socket.timeout:
                 continue
-        self._acked = {t for t in self._acked if t > last}
+        if self._nacked:
+            self._nacked = False
+            raise PublishNotConfirmed("the broker nacked a message")
 
     def close(self) -> None:
         try:

@@ -8,7 +8,8 @@ A message goes through these steps:
    handler (a claim that fails means the event was handled before: no-op);
 3. commit, then ack.
 
-Messages that arrive together are handled in one transaction (a batch);
+Messages that arrive together (up to ``batch_size`` within
+``batch_window`` seconds of the first) are handled in one transaction;
 if the batch fails, each message is retried alone, ``max_attempts`` times
 with backoff, and a message that still fails goes to ``<queue>.dead`` with
 the error in its headers. A database that is unreachable is not the
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 from .bus import Bus, ConfirmingPublisher, OutgoingMessage
 from .clock import Clock
 from .envelope import Envelope, MalformedEvent
-from .inbox import claim
+from .inbox import claim_batch
 
 log = logging.getLogger("coalizione.consumer")
 
@@ -59,13 +60,14 @@ def _is_infrastructure_error(exc: BaseException) -> bool:
 class EventConsumer:
     def __init__(self, service: str, engine: Engine, inbox: Table, bus: Bus,
                  subscriptions: Iterable[Subscription], clock: Clock | None = None,
-                 batch_size: int = 100, backoff: tuple[float, ...] = (0.2, 1.0, 3.0)):
+                 batch_size: int = 100, batch_window: float = 0.01, backoff: tuple[float, ...] = (0.2, 1.0, 3.0)):
         self.service = service
         self.engine = engine
         self.inbox = inbox
         self.bus = bus
         self.clock = clock or Clock()
         self.batch_size = batch_size
+        self.batch_window = batch_window
         self.backoff = backoff
         self.max_attempts = bus.settings.max_attempts
         self.subscriptions = {bus.queue_name(service, s.name): s for s in subscriptions}
@@ -122,7 +124,9 @@ class EventConsumer:
                     conn.drain_events(timeout=0.5)
                 except socket.timeout:
                     pass
-                while len(self._buffer) < self.batch_size:
+                window_ends = time.monotonic() + self.batch_window
+                while self._buffer and len(self._buffer) < self.batch_size \
+                        and time.monotonic() < window_ends:
                     try:
                         conn.drain_events(timeout=0.002)
                     except socket.timeout:
@@ -152,8 +156,7 @@ class EventConsumer:
         if len(decoded) > 1:
             try:
                 self._handle_in_one_transaction(decoded)
-                for _, message, _ in decoded:
-                    message.ack()
+                self._ack_all([message for _, message, _ in decoded])
                 return
             except Exception as exc:
                 if _is_infrastructure_error(exc):
@@ -162,19 +165,32 @@ class EventConsumer:
         for queue, message, envelope in decoded:
             self._handle_with_retries(queue, message, envelope, stop)
 
-    def _handle_in_one_transaction(self, items) -> None:
-        with Session(self.engine) as session, session.begin():
-            for queue, _, envelope in items:
-                self._handle(session, queue, envelope)
-        self.handled += len(items)
-
-    def _handle(self, session: Session, queue: str, envelope: Envelope) -> None:
-        if claim(session, self.inbox, queue, envelope, self.clock.now()):
-            self.subscriptions[queue].handler(session, envelope)
+    @staticmethod
+    def _ack_all(messages) -> None:
+        """Ack a handled batch with one frame on AMQP: every earlier delivery
+        on the channel is already acked (or dead-lettered and acked). kombu's
+        virtual transports ignore ``multiple``, so they ack one by one."""
+        last = max(messages, key=lambda m: m.delivery_tag)
+        if hasattr(last.channel, "confirm_select"):
+            last.ack(multiple=True)
         else:
-            self.duplicates += 1
-            log.info("event %s already handled by %s", envelope.id, queue,
-                     extra={"event_id": envelope.id})
+            for message in messages:
+                message.ack()
+
+    def _handle_in_one_transaction(self, items) -> None:
+        """Claim every event in the inbox with one statement, then run the
+        handler of each new one, all in one transaction."""
+        with Session(self.engine) as session, session.begin():
+            new = claim_batch(session, self.inbox, [(q, e) for q, _, e in items], self.clock.now())
+            for queue, _, envelope in items:
+                if (queue, envelope.id) in new:
+                    new.discard((queue, envelope.id))
+                    self.subscriptions[queue].handler(session, envelope)
+                else:
+                    self.duplicates += 1
+                    log.info("event %s already handled by %s", envelope.id, queue,
+                             extra={"event_id": envelope.id})
+        self.handled += len(items)
 
     def _handle_with_retries(self, queue, message, envelope: Envelope, stop) -> None:
         attempt = 0

@@ -10,17 +10,31 @@ from sqlalchemy.orm import Session
 from .envelope import Envelope
 
 
-def claim(session: Session, inbox: Table, consumer: str, envelope: Envelope, now) -> bool:
-    """Record that ``consumer`` handles ``envelope``; False if it already did.
+def claim_batch(session: Session, inbox: Table, claims: list[tuple[str, Envelope]],
+                now) -> set[tuple[str, str]]:
+    """Record that each consumer handles its envelope, in one statement;
+    returns the (consumer, event id) pairs that were not handled before.
 
     On PostgreSQL a concurrent claim of the same id waits for the first
     transaction and then reports the conflict, so two workers never both
     handle one event.
     """
+    if not claims:
+        return set()
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows, seen = [], set()
+    for consumer, envelope in claims:
+        if (consumer, envelope.id) not in seen:
+            seen.add((consumer, envelope.id))
+            rows.append({"consumer": consumer, "event_id": envelope.id,
+                         "event_type": envelope.type, "handled_at": now})
     result = session.execute(
-        insert(inbox).values(consumer=consumer, event_id=envelope.id, event_type=envelope.type,
-                             handled_at=now).on_conflict_do_nothing()
-        .returning(inbox.c.event_id))
-    return result.first() is not None
+        insert(inbox).values(rows).on_conflict_do_nothing()
+        .returning(inbox.c.consumer, inbox.c.event_id))
+    return {(r.consumer, r.event_id) for r in result}
+
+
+def claim(session: Session, inbox: Table, consumer: str, envelope: Envelope, now) -> bool:
+    """:func:`claim_batch` for one event: False if it was handled before."""
+    return bool(claim_batch(session, inbox, [(consumer, envelope)], now))
