@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select
 
 from coalizione_common.config import ServiceSettings
+from coalizione_common.migrations import alembic_config
 from registry import bootstrap
 from registry.handlers import import_files
 from tests.support import backbone
@@ -28,11 +31,13 @@ def test_first_start_seeds_the_real_data_into_postgresql(postgres_database, brok
     runtime = registry_on(postgres_database("registry"), broker.settings())
     try:
         bootstrap.prepare(runtime, {})
+        config = alembic_config(Path(bootstrap.__file__).parent / "migrations", runtime.engine)
+        command.check(config)
         assert count(runtime) == 8006 and len(upserts(runtime)) == 8006
         assert import_files(runtime, bootstrap.handlers.BUNDLED_FILES).announced == 0
         bootstrap.prepare(runtime, {})
         assert len(upserts(runtime)) == 8006
-        assert runtime.search.snapshot().search("bozen", limit=2)[0][-1]["code"] == "021008"
+        assert runtime.search.snapshot().search("bozen", limit=2)[0][0]["code"] == "021008"
     finally:
         runtime.engine.dispose()
 
