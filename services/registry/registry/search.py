@@ -6,8 +6,8 @@ that version at most once per ``ttl`` seconds, and at once after its own
 imports. A query is a list of word prefixes: each must start some word of
 the name (accents, case and punctuation ignored; both names of a bilingual
 comune are words). Results are ranked for typeahead: the name equal to the
-query, then names starting with it, then other word matches; within each,
-larger population first.
+query, then names starting with it, then names starting with its first
+word, then other word matches; within each, larger population first.
 """
 from __future__ import annotations
 
@@ -171,8 +171,10 @@ def _key_of(entry: Entry, phrase: str | None) -> tuple:
         tier = 0
     elif any(v.startswith(phrase) for v in entry.variants):
         tier = 1
-    else:
+    elif " " in phrase and any(v.startswith(phrase.split(" ", 1)[0]) for v in entry.variants):
         tier = 2
+    else:
+        tier = 3
     return (tier, -entry.size, entry.name_key, entry.doc["code"])
 
 

@@ -38,6 +38,13 @@ def test_exact_name_then_names_starting_with_it_then_by_population():
     assert names(SMALL.search("santo")[0]) == ["Santo"]
 
 
+def test_a_name_starting_with_the_first_word_comes_before_larger_other_matches():
+    reggio = Snapshot([doc("1", "Reggio nell'Emilia", 170000),
+                       doc("2", "Provincia di Reggio nell'Emilia", 530000, kind="provincia")])
+    assert names(reggio.search("reggio em")[0]) == ["Reggio nell'Emilia",
+                                                   "Provincia di Reggio nell'Emilia"]
+
+
 def test_case_and_accents_do_not_matter():
     assert names(SMALL.search("FORLÌ")[0]) == names(SMALL.search("forli")[0]) == ["Forlì"]
 
@@ -67,7 +74,7 @@ def test_pages_follow_each_other_without_gaps_or_repeats(shared_registry, q):
 def test_typeahead_on_the_real_data(shared_registry):
     snapshot = shared_registry.search.snapshot()
     assert snapshot.search("forli", limit=1)[0][0]["code"] == "040012"
-    assert snapshot.search("reggio em", limit=5)[0][1]["name"] == "Reggio nell'Emilia"
+    assert snapshot.search("reggio em", limit=5)[0][0]["name"] == "Reggio nell'Emilia"
     first = snapshot.search("s", limit=3)[0]
     assert all(d["name"].lower().startswith("s") for d in first)
     sizes = [d["population_latest"] for d in first]

@@ -139,7 +139,8 @@ DOCUMENT = {
             "description": "Every word of q must start a word of the name, ignoring case, "
                            "accents and punctuation (forli finds Forlì, bozen finds "
                            "Bolzano/Bozen). Ranking: name equal to q, then names starting "
-                           "with q, then other matches; larger population first within each. "
+                           "with q, then names starting with its first word, then other "
+                           "matches; larger population first within each. "
                            "Without q: alphabetical. Unknown or repeated parameters are 400.",
             "parameters": [
                 _param("q", "word prefixes", {"type": "string", "maxLength": MAX_Q}),
