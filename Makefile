@@ -19,8 +19,12 @@ $(STAMP): requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 
 install: $(STAMP)
 
+# A simulated date inside the 2017 enrolment window, so that a newcomer can
+# submit a scheda; `make run COALIZIONE_NOW=` runs on the real clock.
+COALIZIONE_NOW ?= 2017-06-20T09:00:00+02:00
+
 run: $(STAMP)
-	PORT=$(PORT) $(BIN)/python -m coalizione_embedded
+	PORT=$(PORT) COALIZIONE_NOW=$(COALIZIONE_NOW) $(BIN)/python -m coalizione_embedded
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -34,8 +38,11 @@ up:
 down:
 	docker compose down
 
+AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
+
 stack: $(STAMP)
-	PORT=$(PORT) $(BIN)/python -m coalizione_embedded.stack
+	PORT=$(PORT) AMQP_URL=$(AMQP_URL) POSTGRES_URL=$(POSTGRES_URL) $(BIN)/python -m coalizione_embedded.stack
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

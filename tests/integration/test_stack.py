@@ -1,0 +1,125 @@
+"""``make stack``: every service as its own gunicorn and worker process on
+the real RabbitMQ and PostgreSQL, one entry port; an event crosses process
+boundaries from the registry to enrolment to notify."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from coalizione_embedded.stack import free_port
+from tests.support.backbone import wait_for
+
+pytestmark = pytest.mark.integration
+TOKEN = "stack-test-operator-token"
+
+
+def call(port, method, path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+    except OSError:
+        return None, None
+
+
+@pytest.fixture
+def stack(infrastructure, postgres_database, broker, tmp_path):
+    port = free_port()
+    bus = broker.settings()
+    env = dict(os.environ, PORT=str(port), AMQP_URL=infrastructure.amqp_url,
+               POSTGRES_URL=infrastructure.postgres_url, REGISTRY_SEED="0",
+               COALIZIONE_EXCHANGE=bus.exchange, COALIZIONE_DEAD_EXCHANGE=bus.dead_exchange,
+               COALIZIONE_QUEUE_PREFIX=bus.queue_prefix, COALIZIONE_OPERATOR_TOKEN=TOKEN,
+               COALIZIONE_NOW="2017-06-20T09:00:00+02:00", COALIZIONE_VAR_DIR=str(tmp_path),
+               LOG_LEVEL="WARNING")
+    for service in ("registry", "enrolment", "scheduling", "notify"):
+        env[f"{service.upper()}_DATABASE_URL"] = postgres_database(service)
+    log = open(tmp_path / "stack.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "coalizione_embedded.stack"], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        ready = wait_for(lambda: call(port, "GET", "/readyz")[0] == 200, timeout=120, interval=0.5)
+        assert ready, (tmp_path / "stack.log").read_text()[-3000:]
+        yield port, tmp_path
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        prefix = bus.queue_prefix
+        broker.track(*(f"{prefix}{q}" for q in _service_queues()))
+
+
+def _service_queues():
+    """The handler queues of every service, as their consumers name them."""
+    import importlib
+    names = []
+    for service in ("registry", "enrolment", "scheduling", "notify"):
+        consumers = importlib.import_module(f"{service}.consumers")
+        names += [f"{service}.{s.name}" for s in consumers.subscriptions(_Nothing())]
+    return names
+
+
+class _Nothing:
+    """Stands in for a runtime where only subscription names are read."""
+
+    def __getattr__(self, name):
+        return self
+
+
+def test_an_adhesion_crosses_processes_from_registry_to_notify(stack):
+    port, var = stack
+    status, whole = call(port, "GET", "/readyz")
+    assert status == 200 and set(whole["services"]) == {"registry", "enrolment", "scheduling",
+                                                        "notify"}
+    for service in ("registry", "enrolment", "scheduling", "notify"):
+        assert call(port, "GET", f"/api/{service}/v1/healthz")[1]["service"] == service
+
+    code = f"IPA-test{uuid.uuid4().hex[:6]}"
+    status, entity = call(port, "PUT", f"/api/registry/v1/ops/entities/{code}", {
+        "name": "Unione dei Comuni della Prova", "kind": "unione_di_comuni",
+        "region": "Emilia-Romagna", "province": "FC", "lat": 44.2, "lon": 12.04}, token=TOKEN)
+    assert status == 201, entity
+    assert entity["eligible"] is True
+
+    adhesion = {
+        "entity_code": code,
+        "contact": {"name": "Maria Rossi", "role": "dirigente", "email": "maria.rossi@example.org",
+                    "phone": "+39 0543 712111"},
+        "participants": [{"name": "Luca Bianchi", "role": "funzionario",
+                          "email": "luca.bianchi@example.org", "office": "Servizi sociali"}],
+        "webinar_topics": [], "privacy_notice_read": True,
+    }
+
+    def submitted():
+        return call(port, "POST", "/api/enrolment/v1/adhesions", adhesion)
+
+    results = []
+    assert wait_for(lambda: results.append(submitted()) or results[-1][0] != 422, timeout=60,
+                    interval=0.5), results[-1]
+    status, created = results[-1]
+    assert status == 201, created
+    assert created["status"] == "pending_confirmation"
+
+    mail = var / "mail"
+    assert wait_for(lambda: any("maria.rossi@example.org" in p.read_text(errors="replace")
+                                for p in mail.glob("**/*.eml")) if mail.exists() else False,
+                    timeout=60), "the confirmation e-mail reached the contact"
