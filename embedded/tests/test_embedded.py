@@ -19,8 +19,11 @@ from tests.support.services import embedded_environ
 
 
 @pytest.fixture
-def system(tmp_path):
-    system = build_system(embedded_environ(tmp_path, REGISTRY_SEED="0"))
+def system(tmp_path, monkeypatch):
+    environ = embedded_environ(tmp_path, REGISTRY_SEED="0")
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    system = build_system(environ)
     system.start()
     yield system
     system.shutdown()
