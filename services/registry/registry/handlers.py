@@ -42,7 +42,10 @@ def import_records(runtime: ServiceRuntime, session: Session,
     announce each new or changed entity; unchanged ones are left alone."""
     conn = session.connection()
     conn.execute(select(catalog.c.version).where(catalog.c.id == 1).with_for_update())
-    existing = dict(conn.execute(select(entities.c.code, entities.c.fingerprint)).all())
+    fingerprints = select(entities.c.code, entities.c.fingerprint)
+    if len(records) <= 500:
+        fingerprints = fingerprints.where(entities.c.code.in_([r.code for r in records]))
+    existing = dict(conn.execute(fingerprints).all())
     records = _place_bodies(conn, records)
     now = runtime.clock.now()
     result, inserts, updates, announcements = ImportResult(), [], [], []
@@ -145,7 +148,11 @@ def _place_bodies(conn, records: list[EntityRecord]) -> list[EntityRecord]:
     populous capoluogo."""
     if all(r.kind == "comune" or r.lat is not None for r in records):
         return records
-    comuni = _comuni_facts(conn)
+    wanted = None
+    if not any(r.extra.get("uts_code") for r in records if r.kind != "comune" and r.lat is None):
+        wanted = {c for r in records for c in (r.extra.get("seat"), *r.extra.get("members", ()))
+                  if c}
+    comuni = _comuni_facts(conn, wanted)
     comuni.update({r.code: (r.lat, r.lon, r.extra.get("uts_code"), r.extra.get("capoluogo"),
                             r.figures.get(max(r.figures)) if r.figures else 0)
                    for r in records if r.kind == "comune"})
@@ -177,11 +184,15 @@ def _place_bodies(conn, records: list[EntityRecord]) -> list[EntityRecord]:
     return placed
 
 
-def _comuni_facts(conn) -> dict[str, tuple]:
+def _comuni_facts(conn, codes: set[str] | None = None) -> dict[str, tuple]:
+    """(lat, lon, unit, capoluogo, population) of the stored comuni (only
+    ``codes`` when given)."""
     facts = {}
-    rows = conn.execute(select(entities.c.code, entities.c.lat, entities.c.lon,
-                               entities.c.population, entities.c.details)
-                        .where(entities.c.kind == "comune"))
+    query = (select(entities.c.code, entities.c.lat, entities.c.lon, entities.c.population,
+                    entities.c.details).where(entities.c.kind == "comune"))
+    if codes is not None:
+        query = query.where(entities.c.code.in_(sorted(codes)))
+    rows = conn.execute(query)
     for row in rows:
         details = json.loads(row.details or "{}")
         facts[row.code] = (row.lat, row.lon, details.get("uts_code"), details.get("capoluogo"),
