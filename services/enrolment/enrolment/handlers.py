@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,14 +68,14 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
     confirm, confirm_hash, expires = _new_confirmation(runtime, now)
     try:
         with Session(runtime.engine) as session, session.begin():
-            entity = repo.get_entity(session, values["entity_code"])
+            entity = repo.entity_for_enrolment(session, CURRENT.id, values["entity_code"])
             if entity is None:
                 raise UnknownEntity(f"Nessun ente con codice {values['entity_code']!r} "
                                     "nell'anagrafe degli enti.", entity_code=values["entity_code"])
             if not entity.eligible:
                 raise NotEligible(f"{entity.name} non può aderire: {entity.eligibility_reason}",
                                   entity_code=entity.code, reason=entity.eligibility_reason)
-            if repo.active_adhesion_id(session, CURRENT.id, entity.code):
+            if entity.taken:
                 raise _already_enrolled(entity)
             row = {"id": adhesion_id, "edition": CURRENT.id, "entity_code": entity.code,
                    "entity_name": entity.name, "entity_kind": entity.kind,
@@ -85,17 +85,32 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
                    "privacy_notice_read_at": now, "manage_token_hash": tokens.digest(manage),
                    "manage_nonce": nonce, "confirm_token_hash": confirm_hash,
                    "confirm_expires_at": expires, "submitted_at": now, "updated_at": now}
-            repo.insert_adhesion(session, row, values["contact"], values["participants"])
-            adhesion = repo.load(session, adhesion_id)
-            runtime.emit(session, "adhesion.submitted", adhesion_id, events.submitted(adhesion))
-            runtime.emit(session, "roster.updated", adhesion_id, events.roster(
-                adhesion, "submitted", now, manage_url(runtime, adhesion),
-                _confirm_url(runtime, adhesion_id, confirm), expires))
+            contact, participants = repo.insert_adhesion(session, row, values["contact"],
+                                                         values["participants"])
+            adhesion = dict(row, webinar_topics=list(values["webinar_topics"]), contact=contact,
+                            participants=participants, confirmed_at=None, withdrawn_at=None,
+                            version=1)
+            _emit(runtime, session, adhesion_id, [
+                ("adhesion.submitted", events.submitted(adhesion)),
+                ("roster.updated", events.roster(
+                    adhesion, "submitted", now, manage_url(runtime, adhesion),
+                    _confirm_url(runtime, adhesion_id, confirm), expires))])
     except IntegrityError:
         # Another submission for the same body committed first.
         with Session(runtime.engine) as session:
             raise _already_enrolled(repo.get_entity(session, values["entity_code"])) from None
     return Submitted(adhesion, manage)
+
+
+def _emit(runtime: ServiceRuntime, session: Session, subject: str,
+          announced: list[tuple[str, dict]]) -> None:
+    """``runtime.emit`` for the events of one change, written to the outbox
+    with one statement (same envelopes, same transaction)."""
+    now = runtime.clock.now()
+    envelopes = [Envelope.new(type, runtime.name, subject, data, now) for type, data in announced]
+    session.execute(insert(runtime.outbox), [
+        {"event_id": e.id, "type": e.type, "subject": e.subject, "body": e.to_json(),
+         "created_at": now} for e in envelopes])
 
 
 def _already_enrolled(entity) -> AlreadyEnrolled:

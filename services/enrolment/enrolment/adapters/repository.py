@@ -40,9 +40,31 @@ def active_adhesion_id(session: Session, edition: str, entity_code: str) -> str 
         adhesions.c.status.in_(ACTIVE_STATUSES))).scalar()
 
 
-def insert_adhesion(session: Session, row: dict, contact: dict, participants: list[dict]) -> None:
+def entity_for_enrolment(session: Session, edition: str, code: str):
+    """The replica's entity with ``taken`` (it has an active adhesion in
+    ``edition``), in one query; None when unknown."""
+    taken = select(adhesions.c.id).where(
+        adhesions.c.edition == edition, adhesions.c.entity_code == entities.c.code,
+        adhesions.c.status.in_(ACTIVE_STATUSES)).exists().label("taken")
+    return session.execute(select(entities, taken).where(entities.c.code == code)).first()
+
+
+def insert_adhesion(session: Session, row: dict, contact: dict,
+                    participants: list[dict]) -> tuple[dict, list[dict]]:
+    """Insert a new adhesion and its people (two statements: the people go
+    as one multi-row insert); returns the
+    contact and participants with their new ids."""
     session.execute(insert(adhesions).values(**row))
-    write_people(session, row["id"], contact, participants)
+    contact = {"id": str(uuid.uuid4()), **{k: contact[k] for k in ("name", "role", "email",
+                                                                   "phone")}}
+    participants = [{"id": str(uuid.uuid4()), **{k: p[k] for k in ("name", "role", "email",
+                                                                    "office")}}
+                    for p in participants]
+    session.execute(insert(people), (
+        [{"adhesion_id": row["id"], "kind": "contact", "position": 0, "office": None, **contact}]
+        + [{"adhesion_id": row["id"], "kind": "participant", "position": i, "phone": None, **p}
+           for i, p in enumerate(participants)]))
+    return contact, participants
 
 
 def write_people(session: Session, adhesion_id: str, contact: dict | None,

@@ -1,0 +1,286 @@
+"""POST /api/enrolment/v1/adhesions under gunicorn, next to a bare
+Flask + SQLAlchemy endpoint doing one insert, measured in the same run.
+
+- service: the enrolment's web app under gunicorn (2 sync workers) on a
+  fresh PostgreSQL database whose registry replica holds enough synthetic
+  eligible bodies (inserted directly), with its worker relaying the outbox
+  to RabbitMQ (isolated exchange names, deleted afterwards). Every request
+  is a valid adhesion for a body not yet enrolled: validation, the replica
+  read, the adhesion, its people and two outbox rows in one transaction.
+- baseline: a Flask app with one SQLAlchemy insert of the same JSON body
+  into a one-table PostgreSQL database, under the same gunicorn settings.
+
+Load: closed-loop clients (16, then 64) over loopback, a new connection per
+request (sync workers do not keep connections alive), each phase after a
+short warm-up. Needs RabbitMQ and PostgreSQL (AMQP_URL, POSTGRES_URL;
+defaults: the local ones). Prints its figures last as one JSON line.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# This file is named like the service's package: keep bench/ off the path.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
+
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+SECONDS = float(os.environ.get("BENCH_ENROLMENT_SECONDS", "8"))
+WARMUP = float(os.environ.get("BENCH_ENROLMENT_WARMUP", "1.5"))
+BODIES = int(os.environ.get("BENCH_ENROLMENT_BODIES", "60000"))
+CLIENTS = (16, 64)
+NOW = "2017-06-20T09:00:00+02:00"
+BIN = Path(sys.executable).parent
+
+BASELINE_APP = '''
+import json, os, uuid
+from flask import Flask, request
+from sqlalchemy import Column, MetaData, String, Table, Text, create_engine, insert
+
+metadata = MetaData()
+rows = Table("rows", metadata, Column("id", String(36), primary_key=True),
+             Column("body", Text, nullable=False))
+engine = create_engine(os.environ["BASELINE_DATABASE_URL"], pool_size=10, max_overflow=20,
+                       pool_pre_ping=True)
+app = Flask(__name__)
+
+
+@app.post("/insert")
+def insert_one():
+    body = request.get_json()
+    row_id = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(insert(rows).values(id=row_id, body=json.dumps(body)))
+    return {"id": row_id}, 201, {"Location": f"/insert/{row_id}"}
+'''
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database(name: str) -> str:
+    import psycopg
+    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{POSTGRES_URL.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def adhesion(code: str) -> bytes:
+    return json.dumps({
+        "entity_code": code,
+        "contact": {"name": "Maria Rossi", "role": "dirigente",
+                    "email": f"referente.{code}@comune.example.it", "phone": "+39 0543 712111"},
+        "participants": [{"name": f"Persona {i}", "role": ("amministratore", "dirigente",
+                                                           "funzionario")[i % 3],
+                          "email": f"p{i}.{code}@comune.example.it", "office": "Servizi sociali"}
+                         for i in range(3)],
+        "webinar_topics": ["accoglienza-integrata", "msna"],
+        "privacy_notice_read": True,
+    }).encode()
+
+
+def prepare_enrolment(database_url: str, env: dict) -> None:
+    from sqlalchemy import insert
+    from coalizione_common.config import ServiceSettings
+    from enrolment import bootstrap
+    from enrolment.adapters.orm import entities
+    runtime = bootstrap.build_runtime(ServiceSettings.from_env("enrolment", env))
+    bootstrap.prepare(runtime)
+    now = runtime.clock.now()
+    with runtime.engine.begin() as conn:
+        conn.execute(insert(entities), [
+            {"code": f"B{i:06d}", "name": f"Comune sintetico {i}",
+             "search_name": f"comune sintetico {i}", "kind": "comune", "province": "FC",
+             "region": "Emilia-Romagna", "population": 10000 + i, "eligible": True,
+             "eligibility_reason": "popolazione tra 5.000 e 150.000", "updated_at": now}
+            for i in range(BODIES)])
+    runtime.engine.dispose()
+
+
+def start(args: list[str], env: dict, cwd: Path | None = None) -> subprocess.Popen:
+    return subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def gunicorn(app: str, port: int, env: dict, cwd: Path | None = None) -> subprocess.Popen:
+    process = start([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                     "--backlog", "2048", "--log-level", "warning", app], env, cwd)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode()[-2000:])
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn on {port} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+async def one_request(port: int, path: str, body: bytes) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    return int(response[9:12])
+
+
+async def load(port: int, path: str, clients: int, seconds: float, bodies) -> dict:
+    latencies, statuses = [], {}
+    deadline = time.perf_counter() + seconds
+
+    async def client():
+        while time.perf_counter() < deadline:
+            body = next(bodies)
+            started = time.perf_counter()
+            try:
+                status = await one_request(port, path, body)
+            except OSError:
+                status = 0
+            latencies.append((time.perf_counter() - started) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - began
+    ok = sum(n for s, n in statuses.items() if s == 201)
+    return {"rps": round(ok / elapsed, 1), "p50_ms": round(percentile(latencies, 50), 1),
+            "p99_ms": round(percentile(latencies, 99), 1), "requests": len(latencies),
+            "statuses": {str(k): v for k, v in sorted(statuses.items())}}
+
+
+def measure(port: int, path: str, bodies) -> dict:
+    figures = {}
+    for clients in CLIENTS:
+        asyncio.run(load(port, path, clients, WARMUP, bodies))
+        figures[clients] = asyncio.run(load(port, path, clients, SECONDS, bodies))
+        print(f"  {path} {clients} clients: {figures[clients]}", file=sys.stderr)
+    return figures
+
+
+def delete_exchanges(env: dict, queues: list[str]) -> None:
+    from kombu import Connection
+    with Connection(AMQP_URL) as conn:
+        channel = conn.channel()
+        for queue in queues:
+            try:
+                channel.queue_delete(queue)
+            except Exception:
+                channel = conn.channel()
+        for exchange in (env["COALIZIONE_EXCHANGE"], env["COALIZIONE_DEAD_EXCHANGE"]):
+            try:
+                channel.exchange_delete(exchange)
+            except Exception:
+                channel = conn.channel()
+
+
+def main() -> int:
+    tag = f"bench{uuid.uuid4().hex[:8]}"
+    service_db, baseline_db = f"{tag}_enrolment", f"{tag}_baseline"
+    processes = []
+    env = dict(os.environ)
+    env.update({"AMQP_URL": AMQP_URL, "COALIZIONE_NOW": NOW, "ENROLMENT_RATE_LIMIT": "0",
+                "ENROLMENT_SECRET_KEY": uuid.uuid4().hex, "LOG_LEVEL": "WARNING",
+                "COALIZIONE_EXCHANGE": f"{tag}.events", "COALIZIONE_DEAD_EXCHANGE": f"{tag}.dead",
+                "COALIZIONE_QUEUE_PREFIX": f"{tag}.", "ENROLMENT_RESYNC_CHECK_SECONDS": "3600"})
+    queues = [f"{tag}.enrolment.entities", f"{tag}.enrolment.entities.dead"]
+    try:
+        env["ENROLMENT_DATABASE_URL"] = create_database(service_db)
+        env["BASELINE_DATABASE_URL"] = create_database(baseline_db)
+        prepare_enrolment(env["ENROLMENT_DATABASE_URL"], env)
+        from sqlalchemy import create_engine
+        engine = create_engine(env["BASELINE_DATABASE_URL"])
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE rows (id VARCHAR(36) PRIMARY KEY, body TEXT NOT NULL)")
+        engine.dispose()
+
+        worker = start([str(BIN / "python"), "-m", "enrolment", "worker"], env)
+        processes.append(worker)
+        port = free_port()
+        service = gunicorn("enrolment.wsgi:app", port, env)
+        processes.append(service)
+        codes = (adhesion(f"B{i:06d}") for i in range(BODIES))
+        print(f"enrolment: {BODIES} synthetic bodies; {SECONDS}s per phase", file=sys.stderr)
+        service_figures = measure(port, "/api/enrolment/v1/adhesions", codes)
+        stop(service)
+
+        folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+        (folder / "baseline_app.py").write_text(BASELINE_APP)
+        port = free_port()
+        baseline = gunicorn("baseline_app:app", port, env, cwd=folder)
+        processes.append(baseline)
+        same = adhesion("B000000")
+        baseline_figures = measure(port, "/insert", iter(lambda: same, None))
+        stop(baseline)
+        stop(worker)
+    finally:
+        for process in processes:
+            stop(process)
+        for name in (service_db, baseline_db):
+            try:
+                drop_database(name)
+            except Exception as exc:
+                print(f"could not drop {name}: {exc}", file=sys.stderr)
+        try:
+            delete_exchanges(env, queues)
+        except Exception as exc:
+            print(f"could not delete broker objects: {exc}", file=sys.stderr)
+
+    s16, s64 = service_figures[16], service_figures[64]
+    b16, b64 = baseline_figures[16], baseline_figures[64]
+    result = {
+        "bench": "enrolment",
+        "rps_16": s16["rps"], "p50_ms_16": s16["p50_ms"], "p99_ms_16": s16["p99_ms"],
+        "rps_64": s64["rps"], "p50_ms_64": s64["p50_ms"], "p99_ms_64": s64["p99_ms"],
+        "baseline_rps_16": b16["rps"], "baseline_p99_ms_16": b16["p99_ms"],
+        "baseline_rps_64": b64["rps"], "baseline_p99_ms_64": b64["p99_ms"],
+        "ratio": round(s64["rps"] / b64["rps"], 3) if b64["rps"] else None,
+        "statuses_64": s64["statuses"], "baseline_statuses_64": b64["statuses"],
+        "target_ratio": 0.5, "target_p99_ms_64": 150,
+    }
+    result["meets_targets"] = bool(result["ratio"] and result["ratio"] >= 0.5
+                                   and s64["p99_ms"] < 150)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
