@@ -6,6 +6,8 @@ from flask import Flask
 from coalizione_common.http import create_service_app
 from coalizione_common.runtime import ServiceRuntime
 
+from .api.operations import operations
+
 
 def create_app(runtime: ServiceRuntime) -> Flask:
-    return create_service_app(runtime, __name__)
+    return create_service_app(runtime, __name__, blueprints=(operations,))

@@ -8,11 +8,14 @@ from coalizione_common.runtime import ServiceRuntime
 
 from . import consumers
 from .adapters.orm import metadata
+from .config import PlanningConfig
 
 
-def build_runtime(settings: ServiceSettings | None = None, **kwargs) -> ServiceRuntime:
+def build_runtime(settings: ServiceSettings | None = None, planning: PlanningConfig | None = None,
+                  **kwargs) -> ServiceRuntime:
     runtime = ServiceRuntime(settings or ServiceSettings.from_env("scheduling"), metadata,
                              Path(__file__).parent / "migrations", **kwargs)
+    runtime.planning = planning or PlanningConfig.from_env()
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     return runtime
 

@@ -1,5 +1,6 @@
 """The scheduling service's tables."""
-from sqlalchemy import Column, DateTime, Float, String, Table
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Table, Text)
 
 from coalizione_common.runtime import messaging_metadata
 
@@ -16,4 +17,86 @@ entities = Table(
     Column("lat", Float),
     Column("lon", Float),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Our view of each adhesion, from adhesion.* and roster.updated: who comes
+# (participant ids and roles only) and which webinar topics they chose.
+adhesions = Table(
+    "adhesions", metadata,
+    Column("adhesion_id", String(64), primary_key=True),
+    Column("entity_code", String(16), nullable=False, index=True),
+    Column("entity_name", String(200)),
+    Column("region", String(60)),
+    Column("status", String(32), nullable=False),
+    Column("participants", JSON, nullable=False),
+    Column("headcount", Integer, nullable=False),
+    Column("webinar_topics", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Venues an operator configured; where a region has any, only they host.
+venues = Table(
+    "venues", metadata,
+    Column("entity_code", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("address", String(300), nullable=False),
+    Column("region", String(60)),
+    Column("capacity", Integer, nullable=False),
+    Column("max_days", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("topic", String(100)),
+    Column("title", String(300), nullable=False),
+    Column("region", String(60)),
+    Column("venue_code", String(16)),
+    Column("venue_name", String(200)),
+    Column("venue_address", String(300)),
+    Column("venue_lat", Float),
+    Column("venue_lon", Float),
+    Column("join_url", String(500)),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("cancel_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sessions_kind_start", "kind", "starts_at"),
+)
+
+assignments = Table(
+    "assignments", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("session_id", String(64), ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("adhesion_id", String(64), nullable=False, index=True),
+    Column("entity_code", String(16), nullable=False),
+    Column("participant_ids", JSON, nullable=False),
+    Column("headcount", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("pinned", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("cancelled_at", DateTime(timezone=True)),
+)
+
+# Confirmed bodies no local day of their region could take.
+waiting_list = Table(
+    "waiting_list", metadata,
+    Column("adhesion_id", String(64), primary_key=True),
+    Column("region", String(60)),
+    Column("since", DateTime(timezone=True), nullable=False),
+)
+
+attendance = Table(
+    "attendance", metadata,
+    Column("session_id", String(64), ForeignKey("sessions.id"), primary_key=True),
+    Column("participant_id", String(64), primary_key=True),
+    Column("adhesion_id", String(64), nullable=False),
+    Column("present", Boolean, nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
 )

@@ -176,6 +176,9 @@ def solve_region(region: str, bodies: list[Body], venues: list[Venue], n_days: i
         waiting = list(bodies)
         return RegionResult(region, days, waiting, _penalty(waiting), _penalty(waiting),
                             "empty" if not bodies else "no-venues", time.perf_counter() - started)
+    if n_days is not None:  # never more days than venues can host or bodies can fill
+        n_days = max(sum(v.min_days for v in venues),
+                     min(n_days, sum(v.max_days for v in venues), len(bodies)))
     model = _Model(bodies, venues, options.k_nearest, options.polish_limit)
     if n_days is None:
         counts = np.array([v.min_days for v in venues])

@@ -46,6 +46,7 @@ class Webinar:
     ends_at: datetime
     seats: int
     learners: list[Learner] = field(default_factory=list)
+    ref: str | None = None
 
     @property
     def taken(self) -> int:
@@ -67,33 +68,46 @@ def _slots(start: date, options: WebinarOptions) -> Iterator[datetime]:
             yield datetime.combine(day, at, tzinfo=ROME)
 
 
-def plan_webinars(learners: list[Learner], start: date, options: WebinarOptions) -> list[Webinar]:
+def plan_webinars(learners: list[Learner], start: date, options: WebinarOptions,
+                  existing: list[Webinar] = ()) -> list[Webinar]:
     """Series for the popular topics; every learner who chose one is seated
-    in exactly one of its sessions."""
+    in exactly one of its sessions. ``existing`` sessions (with the
+    learners already seated) are kept and filled first; new sessions come
+    after the last existing one. Returns existing and new sessions."""
     topics = popular_topics(learners, options.min_bodies)
-    demand = {t: sum(l.participants for l in learners if t in l.topics) for t in topics}
-    left = {t: max(1, math.ceil(demand[t] / options.seats)) for t in topics}
+    sessions = list(existing)
+    busy: dict[str, list[Webinar]] = {}
+    seated: set[tuple[str, str]] = set()
+    for session in sessions:
+        for learner in session.learners:
+            busy.setdefault(learner.key, []).append(session)
+            seated.add((learner.key, session.topic))
+    todo = [(l, t) for l in learners for t in topics if t in l.topics and (l.key, t) not in seated]
+    left = {}
+    for topic in topics:
+        demand = sum(l.participants for l, t in todo if t == topic)
+        free = sum(max(0, s.seats - s.taken) for s in sessions if s.topic == topic)
+        left[topic] = max(0, math.ceil((demand - free) / options.seats)) if demand else 0
     duration = timedelta(minutes=options.minutes)
-    slots = _slots(start, options)
-    sessions: list[Webinar] = []
+    after = max((s.starts_at for s in sessions), default=None)
+    slots = (s for s in _slots(start, options) if after is None or s > after)
     while any(left.values()):
         at = next(slots)
         for topic in sorted((t for t in left if left[t]), key=lambda t: (-left[t], t))[:options.parallel]:
             sessions.append(Webinar(topic, at, at + duration, options.seats))
             left[topic] -= 1
-    busy: dict[str, list[Webinar]] = {}
-    order = sorted(learners, key=lambda l: (-len(set(l.topics) & set(topics)), -l.participants, l.key))
-    for learner in order:
-        for topic in sorted(set(learner.topics) & set(topics), key=topics.index):
-            mine = busy.setdefault(learner.key, [])
-            seat = _best_session(sessions, topic, learner, mine)
-            if seat is None:
-                at = next(s for s in slots if s.date() != learner.local_day
-                          and not any(_overlap(s, s + duration, w) for w in mine))
-                seat = Webinar(topic, at, at + duration, max(options.seats, learner.participants))
-                sessions.append(seat)
-            seat.learners.append(learner)
-            mine.append(seat)
+    todo.sort(key=lambda p: (-len(set(p[0].topics) & set(topics)), -p[0].participants, p[0].key,
+                             topics.index(p[1])))
+    for learner, topic in todo:
+        mine = busy.setdefault(learner.key, [])
+        seat = _best_session(sessions, topic, learner, mine)
+        if seat is None:
+            at = next(s for s in slots if s.date() != learner.local_day
+                      and not any(_overlap(s, s + duration, w) for w in mine))
+            seat = Webinar(topic, at, at + duration, max(options.seats, learner.participants))
+            sessions.append(seat)
+        seat.learners.append(learner)
+        mine.append(seat)
     return sessions
 
 

@@ -1,0 +1,156 @@
+"""The OpenAPI 3.1 description of the scheduling API, served at
+/api/scheduling/v1/openapi.json."""
+from __future__ import annotations
+
+_PROBLEM = {"description": "problem+json (RFC 9457)",
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+_AUTH = {"401": _PROBLEM, "403": _PROBLEM}
+
+
+def _op(summary: str, role: str | None, ok: str = "200", body: dict | None = None,
+        params: list | None = None, errors: tuple[str, ...] = (), content="application/json",
+        schema: str | None = None) -> dict:
+    op = {"summary": summary, "responses": {ok: {"description": "OK", "content": {
+        content: {"schema": {"$ref": f"#/components/schemas/{schema}"} if schema else {}}}}}}
+    if role:
+        op["security"] = [{"bearer": []}]
+        op["description"] = f"Needs a bearer token with the {role} role."
+        op["responses"].update(_AUTH)
+    for code in errors:
+        op["responses"][code] = _PROBLEM
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(*names: str) -> list[dict]:
+    return [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in names]
+
+
+_VENUE = {"type": "object", "properties": {"name": {"type": "string"},
+                                           "entity_code": {"type": "string"},
+                                           "address": {"type": "string"}}}
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "coalizione scheduling", "version": "1.0.0",
+             "description": "Local days placed by an optimiser, webinar series, assignments, "
+                            "attendance and calendars. Changes are announced as session.* and "
+                            "assignment.* events (docs/events.md)."},
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"},
+                "status": {"type": "integer"}, "detail": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "object", "properties": {
+                    "field": {"type": "string"}, "message": {"type": "string"}}}}}},
+            "Session": {"type": "object", "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "kind": {"enum": ["in_person", "webinar"]},
+                "status": {"enum": ["scheduled", "cancelled"]},
+                "topic": {"type": ["string", "null"]}, "title": {"type": "string"},
+                "region": {"type": ["string", "null"]},
+                "starts_at": {"type": "string", "format": "date-time"},
+                "ends_at": {"type": "string", "format": "date-time"},
+                "capacity": {"type": "integer"}, "sequence": {"type": "integer"},
+                "participants": {"type": "integer"}, "venue": _VENUE,
+                "join_url": {"type": "string", "format": "uri"}}},
+            "Assignment": {"type": "object", "properties": {
+                "id": {"type": "string"}, "session_id": {"type": "string"},
+                "adhesion_id": {"type": "string"}, "entity_code": {"type": "string"},
+                "participant_ids": {"type": "array", "items": {"type": "string"}},
+                "status": {"enum": ["active", "cancelled"]}, "pinned": {"type": "boolean"}}},
+            "Plan": {"type": "object", "properties": {
+                "mode": {"enum": ["full", "incremental"]}, "published": {"type": "boolean"},
+                "metrics": {"type": "object", "description":
+                            "days, bodies, participants, waiting, total_km (participant-km), "
+                            "max_km (longest trip), gap (relative optimality gap), "
+                            "lower_bound_km, solver_status per region, webinars"},
+                "sessions": {"type": "array", "items": {"type": "object"}},
+                "assignments": {"type": "array", "items": {"type": "object"}},
+                "waiting_list": {"type": "array", "items": {"type": "string"}},
+                "unplaceable": {"type": "array", "items": {"type": "object"}}}},
+        },
+    },
+    "paths": {
+        "/api/scheduling/v1/plans/propose": {"post": _op(
+            "Dry run: the plan publishing now would write, with its metrics", "viewer",
+            body={"type": "object", "properties": {"open_days": {"type": "boolean"}}},
+            schema="Plan")},
+        "/api/scheduling/v1/plans/publish": {"post": _op(
+            "Publish the plan: session.scheduled and assignment.created through the outbox. "
+            "The first publish plans in full; later ones only place bodies not yet told "
+            "(late adhesions, bodies freed by cancellations), into days with free seats of "
+            "their region, else the waiting list; open_days=true opens new days for them.",
+            "operator", ok="201", body={"type": "object", "properties": {
+                "open_days": {"type": "boolean"}}}, schema="Plan")},
+        "/api/scheduling/v1/sessions": {"get": _op(
+            "Sessions", "viewer", params=_query("kind", "region", "status", "topic"))},
+        "/api/scheduling/v1/sessions/{session_id}": {"get": _op(
+            "A session with its active assignments", "viewer", params=[_path("session_id")],
+            errors=("404",), schema="Session")},
+        "/api/scheduling/v1/sessions/{session_id}/reschedule": {"post": _op(
+            "Move a session (session.rescheduled with previous values); returns the bodies "
+            "that now clash as clashes", "operator", params=[_path("session_id")],
+            body={"type": "object", "required": ["starts_at"], "properties": {
+                "starts_at": {"type": "string", "format": "date-time"},
+                "ends_at": {"type": "string", "format": "date-time"}, "venue": _VENUE}},
+            errors=("404", "409", "422"), schema="Session")},
+        "/api/scheduling/v1/sessions/{session_id}/cancel": {"post": _op(
+            "Cancel a session (session.cancelled); its assignments are cancelled "
+            "(assignment.cancelled) and, with move_to, re-created on that session; bodies of a "
+            "cancelled local day otherwise join the waiting list", "operator",
+            params=[_path("session_id")], body={"type": "object", "required": ["reason"],
+                                                "properties": {"reason": {"type": "string"},
+                                                               "move_to": {"type": "string"}}},
+            errors=("404", "409", "422"), schema="Session")},
+        "/api/scheduling/v1/sessions/{session_id}/assignments": {"post": _op(
+            "Pin a body to this session (re-plans never move it); replaces its assignment of the "
+            "same kind (same topic for webinars)", "operator", ok="201",
+            params=[_path("session_id")], body={"type": "object", "required": ["adhesion_id"],
+                                                "properties": {"adhesion_id": {"type": "string"},
+                                                               "pinned": {"type": "boolean"}}},
+            errors=("404", "409", "422"), schema="Assignment")},
+        "/api/scheduling/v1/assignments": {"get": _op(
+            "Assignments", "viewer", params=_query("adhesion_id", "entity_code", "session_id",
+                                                   "status"))},
+        "/api/scheduling/v1/assignments/{assignment_id}/move": {"post": _op(
+            "Move a body to another session", "operator", ok="201",
+            params=[_path("assignment_id")], body={"type": "object", "required": ["session_id"],
+                                                   "properties": {"session_id": {"type": "string"},
+                                                                  "pinned": {"type": "boolean"}}},
+            errors=("404", "409", "422"), schema="Assignment")},
+        "/api/scheduling/v1/waiting-list": {"get": _op("Bodies waiting for a local day", "viewer")},
+        "/api/scheduling/v1/venues": {"get": _op("Configured venues", "viewer")},
+        "/api/scheduling/v1/venues/{code}": {"put": _op(
+            "Configure a venue (a participating comune or any known body): where a region has "
+            "configured venues, only they host its local days", "operator",
+            params=[_path("code")], body={"type": "object", "properties": {
+                "name": {"type": "string"}, "address": {"type": "string"},
+                "capacity": {"type": "integer", "minimum": 1},
+                "max_days": {"type": "integer", "minimum": 1}}}, errors=("422",))},
+        "/api/scheduling/v1/sessions/{session_id}/attendance": {
+            "get": _op("Attendance of a session", "viewer", params=[_path("session_id")],
+                       errors=("404",)),
+            "put": _op("Mark participants present or absent", "operator",
+                       params=[_path("session_id")], body={"type": "object", "properties": {
+                           "records": {"type": "array", "items": {"type": "object", "properties": {
+                               "participant_id": {"type": "string"},
+                               "present": {"type": "boolean"}}}}}},
+                       errors=("404", "422"))},
+        "/api/scheduling/v1/entities/{code}/calendar.ics": {"get": _op(
+            "A body's calendar (RFC 5545): its local day and webinars", None,
+            params=[_path("code")], content="text/calendar")},
+        "/api/scheduling/v1/sessions/{session_id}/calendar.ics": {"get": _op(
+            "One session as a calendar (RFC 5545)", None, params=[_path("session_id")],
+            errors=("404",), content="text/calendar")},
+    },
+}

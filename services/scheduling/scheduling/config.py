@@ -1,0 +1,59 @@
+"""The scheduling service's own settings, read once from the environment
+(the variables are listed in the service's README.md)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, time
+
+
+def _times(raw: str) -> tuple[time, ...]:
+    return tuple(time.fromisoformat(part.strip()) for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class PlanningConfig:
+    edition_start: date = date(2017, 7, 3)
+    day_capacity: int = 60
+    days_target: int = 50
+    day_fill: float = 0.9
+    days_per_date: int = 4
+    day_starts: time = time(9, 0)
+    day_ends: time = time(17, 0)
+    time_limit: float = 25.0
+    k_nearest: int = 20
+    solver_workers: int = 1
+    webinar_min_bodies: int = 5
+    webinar_seats: int = 100
+    webinar_minutes: int = 90
+    webinar_times: tuple[time, ...] = (time(10, 0), time(15, 0))
+    webinar_parallel: int = 2
+    join_url_base: str = "https://webinar.coalizione.example/s/"
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None) -> "PlanningConfig":
+        env = environ if environ is not None else os.environ
+        default = cls()
+
+        def get(name, convert, fallback):
+            raw = env.get(f"SCHEDULING_{name}")
+            return convert(raw) if raw not in (None, "") else fallback
+
+        return cls(
+            edition_start=get("EDITION_START", date.fromisoformat, default.edition_start),
+            day_capacity=get("DAY_CAPACITY", int, default.day_capacity),
+            days_target=get("DAYS_TARGET", int, default.days_target),
+            day_fill=get("DAY_FILL", float, default.day_fill),
+            days_per_date=get("DAYS_PER_DATE", int, default.days_per_date),
+            day_starts=get("DAY_STARTS", time.fromisoformat, default.day_starts),
+            day_ends=get("DAY_ENDS", time.fromisoformat, default.day_ends),
+            time_limit=get("TIME_LIMIT", float, default.time_limit),
+            k_nearest=get("K_NEAREST", int, default.k_nearest),
+            solver_workers=get("SOLVER_WORKERS", int, default.solver_workers),
+            webinar_min_bodies=get("WEBINAR_MIN_BODIES", int, default.webinar_min_bodies),
+            webinar_seats=get("WEBINAR_SEATS", int, default.webinar_seats),
+            webinar_minutes=get("WEBINAR_MINUTES", int, default.webinar_minutes),
+            webinar_times=get("WEBINAR_TIMES", _times, default.webinar_times),
+            webinar_parallel=get("WEBINAR_PARALLEL", int, default.webinar_parallel),
+            join_url_base=get("JOIN_URL_BASE", str, default.join_url_base),
+        )

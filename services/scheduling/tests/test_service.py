@@ -1,0 +1,281 @@
+"""The scheduling service through its API and its events: SQLite and the
+in-memory bus, real coordinates of Umbria and Molise."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+import holidays
+import pytest
+from sqlalchemy import select
+
+from coalizione_common.auth import create_token
+from coalizione_common.clock import parse_instant
+from scheduling.app import create_app
+from scheduling.domain.webinars import ROME
+from tests.support.services import build_service
+
+from .builders import confirmed, deliver, entity_upserted, roster, withdrawn
+from .conftest import load_comuni
+
+REGIONS = ("Umbria", "Molise")
+TOPICS = ("reti-coalizioni", "accoglienza-integrata", "progetti-fami")
+ITALY = holidays.country_holidays("IT", years=[2017, 2018])
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return [r for r in load_comuni() if r["regione"] in REGIONS]
+
+
+def eligible(rows):
+    return [r for r in rows if r["popolazione_censimento_2011"]
+            and 5000 <= int(r["popolazione_censimento_2011"]) <= 150000]
+
+
+@pytest.fixture
+def service(tmp_path, rows):
+    runtime = build_service("scheduling", tmp_path, now="2017-06-20T08:00:00Z")
+    runtime.planning = dataclasses.replace(runtime.planning, time_limit=10, webinar_min_bodies=3,
+                                           days_target=4,
+                                           webinar_parallel=2)
+    runtime.settings = dataclasses.replace(runtime.settings, operator_token="op-token")
+    deliver(runtime, *(entity_upserted(r) for r in rows))
+    client = create_app(runtime).test_client()
+    client.runtime = runtime
+    client.viewer = {"Authorization": f"Bearer {create_token(runtime, 'viewer')}"}
+    client.operator = {"Authorization": "Bearer op-token"}
+    return client
+
+
+def enrol(runtime, rows, seed=1, people=None):
+    rng = random.Random(seed)
+    adhesions = {}
+    for row in rows:
+        adhesion_id = str(uuid.uuid4())
+        count = people or rng.randint(1, 6)
+        topics = rng.sample(TOPICS, rng.randint(0, 2))
+        deliver(runtime, roster(adhesion_id, row, count, topics, status="pending_confirmation"),
+                confirmed(adhesion_id, row["codice_istat"]))
+        adhesions[adhesion_id] = row
+    return adhesions
+
+
+def outbox(runtime, type_=None):
+    table = runtime.metadata.tables["outbox"]
+    with runtime.engine.connect() as conn:
+        query = select(table.c.body).order_by(table.c.id)
+        if type_:
+            query = query.where(table.c.type == type_)
+        return [json.loads(b) for b in conn.execute(query).scalars()]
+
+
+def active_assignments(client):
+    items = client.get("/api/scheduling/v1/assignments?status=active", headers=client.viewer).json["items"]
+    return items
+
+
+def sessions_by_id(client):
+    return {s["id"]: s for s in client.get("/api/scheduling/v1/sessions?status=scheduled",
+                                           headers=client.viewer).json["items"]}
+
+
+def check_plan(client, adhesions):
+    """Every confirmed body in exactly one local day of its region, within
+    capacity, on working days; no participant in two places at once."""
+    by_id = sessions_by_id(client)
+    items = active_assignments(client)
+    local = Counter(a["adhesion_id"] for a in items if by_id[a["session_id"]]["kind"] == "in_person")
+    assert set(local) == set(adhesions) and set(local.values()) == {1}
+    load = Counter()
+    for a in items:
+        load[a["session_id"]] += len(a["participant_ids"])
+        session = by_id[a["session_id"]]
+        if session["kind"] == "in_person":
+            assert session["region"] == adhesions[a["adhesion_id"]]["regione"]
+    for session_id, people in load.items():
+        assert people <= by_id[session_id]["capacity"]
+    dates = Counter()
+    for s in by_id.values():
+        day = parse_instant(s["starts_at"]).astimezone(ROME).date()
+        assert day.weekday() < 5 and day not in ITALY
+        if s["kind"] == "in_person":
+            dates[(s["region"], day)] += 1
+    assert set(dates.values()) <= {1}
+    per_person = {}
+    for a in items:
+        s = by_id[a["session_id"]]
+        for pid in a["participant_ids"]:
+            per_person.setdefault(pid, []).append(s)
+    for mine in per_person.values():
+        local_days = {parse_instant(s["starts_at"]).astimezone(ROME).date()
+                      for s in mine if s["kind"] == "in_person"}
+        webinars = [s for s in mine if s["kind"] == "webinar"]
+        for i, w in enumerate(webinars):
+            assert parse_instant(w["starts_at"]).astimezone(ROME).date() not in local_days
+            for other in webinars[i + 1:]:
+                assert w["ends_at"] <= other["starts_at"] or other["ends_at"] <= w["starts_at"]
+    return by_id, items
+
+
+def test_operations_need_tokens_and_roles(service):
+    assert service.post("/api/scheduling/v1/plans/propose").status_code == 401
+    denied = service.post("/api/scheduling/v1/plans/publish", headers=service.viewer)
+    assert denied.status_code == 403 and denied.mimetype == "application/problem+json"
+    spec = service.get("/api/scheduling/v1/openapi.json").json
+    assert "/api/scheduling/v1/plans/publish" in spec["paths"]
+
+
+def test_propose_is_a_dry_run_and_publish_announces_sessions_and_assignments(service, rows):
+    runtime = service.runtime
+    adhesions = enrol(runtime, eligible(rows))
+    proposal = service.post("/api/scheduling/v1/plans/propose", headers=service.viewer, json={})
+    assert proposal.status_code == 200
+    metrics = proposal.json["metrics"]
+    assert metrics["bodies"] == len(adhesions) and metrics["waiting"] == 0
+    assert metrics["total_km"] > 0 and metrics["max_km"] > 0 and 0 <= metrics["gap"] < 0.05
+    assert outbox(runtime) == [] and sessions_by_id(service) == {}
+
+    published = service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    assert published.status_code == 201
+    by_id, items = check_plan(service, adhesions)
+    scheduled = outbox(runtime, "session.scheduled")
+    created = outbox(runtime, "assignment.created")
+    assert {e["data"]["session_id"] for e in scheduled} == set(by_id)
+    assert sorted(e["data"]["assignment_id"] for e in created) == sorted(a["id"] for a in items)
+    local = [e["data"] for e in scheduled if e["data"]["kind"] == "in_person"]
+    assert all(d["venue"]["entity_code"] and d["topic"] is None for d in local)
+    assert {d["topic"] for d in (e["data"] for e in scheduled) if d["kind"] == "webinar"} <= set(TOPICS)
+    first = {a["id"] for a in items}
+
+    # a late adhesion: placed without moving anyone already told
+    late_row = next(r for r in rows if r["regione"] == "Umbria" and r not in adhesions.values())
+    adhesions |= enrol(runtime, [late_row], seed=9, people=2)
+    again = service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    assert again.status_code == 201 and again.json["mode"] == "incremental"
+    by_id, items = check_plan(service, adhesions)
+    assert first <= {a["id"] for a in items}
+    assert len(outbox(runtime, "assignment.cancelled")) == 0
+
+
+def test_a_full_region_fills_the_waiting_list_until_a_new_day_opens(service, rows):
+    runtime = service.runtime
+    runtime.planning = dataclasses.replace(runtime.planning, days_target=1)
+    molise = [r for r in eligible(rows) if r["regione"] == "Molise"]
+    adhesions = enrol(runtime, molise, people=4)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    spare = day["capacity"] - day["participants"]
+    extra = next(r for r in rows if r["regione"] == "Molise" and r not in molise)
+    late = enrol(runtime, [extra], people=spare + 1)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    waiting = service.get("/api/scheduling/v1/waiting-list", headers=service.viewer).json["items"]
+    assert [w["adhesion_id"] for w in waiting] == list(late)
+    opened = service.post("/api/scheduling/v1/plans/publish", headers=service.operator,
+                          json={"open_days": True})
+    assert opened.json["metrics"]["days"] == 1
+    assert service.get("/api/scheduling/v1/waiting-list", headers=service.viewer).json["items"] == []
+    check_plan(service, adhesions | late)
+
+
+def test_withdrawal_cancels_the_assignments(service, rows):
+    runtime = service.runtime
+    adhesions = enrol(runtime, eligible(rows)[:12], people=3)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    adhesion_id, row = next(iter(adhesions.items()))
+    mine = service.get(f"/api/scheduling/v1/assignments?adhesion_id={adhesion_id}&status=active",
+                       headers=service.viewer).json["items"]
+    deliver(runtime, withdrawn(adhesion_id, row["codice_istat"]))
+    cancelled = {e["data"]["assignment_id"] for e in outbox(runtime, "assignment.cancelled")}
+    assert cancelled == {a["id"] for a in mine} and cancelled
+    assert service.get(f"/api/scheduling/v1/assignments?adhesion_id={adhesion_id}&status=active",
+                       headers=service.viewer).json["items"] == []
+
+
+def test_pin_move_reschedule_cancel_and_attendance(service, rows):
+    runtime = service.runtime
+    umbria = [r for r in eligible(rows) if r["regione"] == "Umbria"]
+    adhesions = enrol(runtime, umbria, people=2)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    days = sorted((s for s in sessions_by_id(service).values() if s["kind"] == "in_person"),
+                  key=lambda s: s["starts_at"])
+    assert len(days) >= 2
+    first, second = days[0], days[1]
+    members = service.get(f"/api/scheduling/v1/sessions/{first['id']}",
+                          headers=service.viewer).json["assignments"]
+    member = next(m for m in members if len(service.get(
+        f"/api/scheduling/v1/assignments?adhesion_id={m['adhesion_id']}&status=active",
+        headers=service.viewer).json["items"]) == 1)
+    busy = next(m for m in members if m is not member and len(service.get(
+        f"/api/scheduling/v1/assignments?adhesion_id={m['adhesion_id']}&status=active",
+        headers=service.viewer).json["items"]) > 1)
+
+    moved = service.post(f"/api/scheduling/v1/assignments/{member['id']}/move",
+                         headers=service.operator, json={"session_id": second["id"]})
+    assert moved.status_code == 201 and moved.json["session_id"] == second["id"]
+    webinar = next(a for a in service.get(
+        f"/api/scheduling/v1/assignments?adhesion_id={busy['adhesion_id']}&status=active",
+        headers=service.viewer).json["items"] if a["session_id"] != first["id"])
+    clash = next((s for s in days if s["starts_at"][:10] ==
+                  sessions_by_id(service)[webinar["session_id"]]["starts_at"][:10]), None)
+    if clash is not None and clash["id"] != first["id"]:
+        refused = service.post(f"/api/scheduling/v1/sessions/{clash['id']}/assignments",
+                               headers=service.operator, json={"adhesion_id": busy["adhesion_id"]})
+        assert refused.status_code == 409 and refused.json["type"].endswith("/clash")
+    pinned = service.post(f"/api/scheduling/v1/sessions/{first['id']}/assignments",
+                          headers=service.operator, json={"adhesion_id": member["adhesion_id"]})
+    assert pinned.status_code == 201 and pinned.json["pinned"] is True
+    other_region = service.post(f"/api/scheduling/v1/sessions/{first['id']}/assignments",
+                                headers=service.operator, json={"adhesion_id": str(uuid.uuid4())})
+    assert other_region.status_code == 422
+
+
+    start = parse_instant(first["starts_at"])
+    saturday = start + timedelta(days=(5 - start.astimezone(ROME).weekday()) % 7)
+    refused = service.post(f"/api/scheduling/v1/sessions/{first['id']}/reschedule",
+                           headers=service.operator, json={"starts_at": saturday.isoformat()})
+    assert refused.status_code == 422 and refused.json["type"].endswith("/not-a-working-day")
+    same_day = service.post(f"/api/scheduling/v1/sessions/{first['id']}/reschedule",
+                            headers=service.operator, json={"starts_at": second["starts_at"]})
+    assert same_day.status_code == 409
+    later = start + timedelta(days=28)
+    while later.astimezone(ROME).weekday() >= 5 or later.astimezone(ROME).date() in ITALY:
+        later += timedelta(days=1)
+    moved_day = service.post(f"/api/scheduling/v1/sessions/{first['id']}/reschedule",
+                             headers=service.operator, json={"starts_at": later.isoformat()})
+    assert moved_day.status_code == 200 and moved_day.json["sequence"] == 1
+    [rescheduled] = outbox(runtime, "session.rescheduled")
+    assert rescheduled["data"]["previous"]["starts_at"] == first["starts_at"]
+
+    entity_code = adhesions[member["adhesion_id"]]["codice_istat"]
+
+    participants = pinned.json["participant_ids"]
+    marked = service.put(f"/api/scheduling/v1/sessions/{first['id']}/attendance",
+                         headers=service.operator, json={"records": [
+                             {"participant_id": participants[0], "present": True},
+                             {"participant_id": participants[1], "present": False}]})
+    assert marked.status_code == 200 and (marked.json["present"], marked.json["absent"]) == (1, 1)
+    stranger = service.put(f"/api/scheduling/v1/sessions/{first['id']}/attendance",
+                           headers=service.operator, json={"records": [
+                               {"participant_id": str(uuid.uuid4()), "present": True}]})
+    assert stranger.status_code == 422 and stranger.json["errors"][0]["field"] == "records[0].participant_id"
+
+    before = service.get(f"/api/scheduling/v1/sessions/{first['id']}", headers=service.viewer).json
+    cancelled = service.post(f"/api/scheduling/v1/sessions/{first['id']}/cancel",
+                             headers=service.operator, json={"reason": "Sala non disponibile"})
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    [event] = outbox(runtime, "session.cancelled")
+    assert event["data"]["reason"] == "Sala non disponibile"
+    gone = {e["data"]["assignment_id"] for e in outbox(runtime, "assignment.cancelled")}
+    assert {a["id"] for a in before["assignments"]} <= gone
+    waiting = {w["adhesion_id"] for w in service.get("/api/scheduling/v1/waiting-list",
+                                                     headers=service.viewer).json["items"]}
+    assert waiting == {a["adhesion_id"] for a in before["assignments"]}
+    replan = service.post("/api/scheduling/v1/plans/publish", headers=service.operator,
+                          json={"open_days": True})
+    assert replan.status_code == 201
+    check_plan(service, adhesions)
