@@ -6,8 +6,9 @@ from flask import Flask
 from coalizione_common.http import create_service_app
 from coalizione_common.runtime import ServiceRuntime
 
+from .api.calendars import calendars
 from .api.operations import operations
 
 
 def create_app(runtime: ServiceRuntime) -> Flask:
-    return create_service_app(runtime, __name__, blueprints=(operations,))
+    return create_service_app(runtime, __name__, blueprints=(operations, calendars))

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import holidays
 import pytest
+from icalendar import Calendar
 from sqlalchemy import select
 
 from coalizione_common.auth import create_token
@@ -233,6 +234,10 @@ def test_pin_move_reschedule_cancel_and_attendance(service, rows):
                                 headers=service.operator, json={"adhesion_id": str(uuid.uuid4())})
     assert other_region.status_code == 422
 
+    ics = Calendar.from_ical(service.get(f"/api/scheduling/v1/sessions/{first['id']}/calendar.ics").data)
+    [event] = ics.walk("VEVENT")
+    assert ics["METHOD"] == "PUBLISH" and event["SEQUENCE"] == 0
+    uid = str(event["UID"])
 
     start = parse_instant(first["starts_at"])
     saturday = start + timedelta(days=(5 - start.astimezone(ROME).weekday()) % 7)
@@ -248,10 +253,18 @@ def test_pin_move_reschedule_cancel_and_attendance(service, rows):
     moved_day = service.post(f"/api/scheduling/v1/sessions/{first['id']}/reschedule",
                              headers=service.operator, json={"starts_at": later.isoformat()})
     assert moved_day.status_code == 200 and moved_day.json["sequence"] == 1
+    [event] = Calendar.from_ical(service.get(
+        f"/api/scheduling/v1/sessions/{first['id']}/calendar.ics").data).walk("VEVENT")
+    assert str(event["UID"]) == uid and event["SEQUENCE"] == 1
+    assert event["DTSTART"].dt == later
     [rescheduled] = outbox(runtime, "session.rescheduled")
     assert rescheduled["data"]["previous"]["starts_at"] == first["starts_at"]
 
     entity_code = adhesions[member["adhesion_id"]]["codice_istat"]
+    entity_cal = Calendar.from_ical(service.get(
+        f"/api/scheduling/v1/entities/{entity_code}/calendar.ics").data)
+    uids = {str(e["UID"]): e for e in entity_cal.walk("VEVENT")}
+    assert uid in uids and uids[uid]["STATUS"] == "CONFIRMED"
 
     participants = pinned.json["participant_ids"]
     marked = service.put(f"/api/scheduling/v1/sessions/{first['id']}/attendance",
@@ -275,6 +288,10 @@ def test_pin_move_reschedule_cancel_and_attendance(service, rows):
     waiting = {w["adhesion_id"] for w in service.get("/api/scheduling/v1/waiting-list",
                                                      headers=service.viewer).json["items"]}
     assert waiting == {a["adhesion_id"] for a in before["assignments"]}
+    entity_cal = Calendar.from_ical(service.get(
+        f"/api/scheduling/v1/entities/{entity_code}/calendar.ics").data)
+    gone_event = {str(e["UID"]): e for e in entity_cal.walk("VEVENT")}[uid]
+    assert gone_event["STATUS"] == "CANCELLED" and gone_event["SEQUENCE"] == 2
     replan = service.post("/api/scheduling/v1/plans/publish", headers=service.operator,
                           json={"open_days": True})
     assert replan.status_code == 201
