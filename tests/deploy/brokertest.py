@@ -14,10 +14,16 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import pika
+
+from coalizione_common.config import BusSettings
+from deploy import brokerdefs
 from tests.support import infrastructure as infra
+from tests.support.services import build_service
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
+WINDOW = "2017-06-20T09:00:00+02:00"
 
 
 class Management:
@@ -130,3 +136,25 @@ def port_open(host: str, port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+def connect(loaded, user: str, password: str) -> pika.BlockingConnection:
+    return pika.BlockingConnection(pika.URLParameters(loaded.amqp_url(user, password)))
+
+
+def service_runtime(loaded, service: str, folder):
+    """``service`` built on SQLite, on the test vhost with its own broker user."""
+    url = loaded.amqp_url(loaded.user(service), brokerdefs.DEV_PASSWORDS[service])
+    return build_service(service, folder, bus=BusSettings(url=url), now=WINDOW)
+
+
+def publish_outbox(runtime) -> int:
+    """Run the service's relay until its outbox is empty."""
+    relay = runtime.relay()
+    try:
+        total = 0
+        while (sent := relay.publish_batch()):
+            total += sent
+        return total
+    finally:
+        relay._drop_connection()

@@ -15,53 +15,19 @@ import pika
 import pytest
 from pika.exceptions import (ChannelClosedByBroker, ProbableAccessDeniedError,
                              ProbableAuthenticationError)
-
-LOGIN_REFUSED = (ProbableAuthenticationError, ProbableAccessDeniedError)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coalizione_common.config import BusSettings
 from coalizione_common.envelope import Envelope
 from deploy import brokerdefs
 from tests.contract.schemas import examples, problems
-from tests.deploy.brokertest import ROOT, LoadedDefinitions, management_for
-from tests.support import infrastructure as infra
-from tests.support.services import build_service
+from tests.deploy.brokertest import ROOT, connect, publish_outbox, service_runtime
 
 pytestmark = pytest.mark.integration
-WINDOW = "2017-06-20T09:00:00+02:00"
+LOGIN_REFUSED = (ProbableAuthenticationError, ProbableAccessDeniedError)
 OWN_EVENT = {"registry": "registry.entity.upserted", "enrolment": "adhesion.confirmed",
              "scheduling": "session.scheduled", "notify": "notification.sent"}
 _names = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def loaded(infrastructure):
-    api = management_for(infrastructure.amqp_url)
-    definitions = LoadedDefinitions(api, infrastructure.amqp_url, f"t{infra.RUN_ID}")
-    definitions.load()
-    yield definitions
-    definitions.delete()
-
-
-def connect(loaded, user: str, password: str) -> pika.BlockingConnection:
-    return pika.BlockingConnection(pika.URLParameters(loaded.amqp_url(user, password)))
-
-
-def service_runtime(loaded, service: str, folder):
-    url = loaded.amqp_url(loaded.user(service), brokerdefs.DEV_PASSWORDS[service])
-    return build_service(service, folder, bus=BusSettings(url=url), now=WINDOW)
-
-
-def publish_outbox(runtime) -> int:
-    relay = runtime.relay()
-    try:
-        total = 0
-        while (sent := relay.publish_batch()):
-            total += sent
-        return total
-    finally:
-        relay._drop_connection()
 
 
 def refused(action) -> int:
