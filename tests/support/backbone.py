@@ -41,7 +41,7 @@ def emit_many(runtime: ServiceRuntime, count: int, per_transaction: int = 500,
     for start in range(0, count, per_transaction):
         with Session(runtime.engine) as session, session.begin():
             for i in range(start, min(start + per_transaction, count)):
-                ids.append(runtime.emit(session, type, f"s{i % 50}", {"i": i}).id)
+                ids.append(runtime.emit(session, type, f"s{i % 50}", {"i": i, "name": "Agliè"}).id)
     return ids
 
 

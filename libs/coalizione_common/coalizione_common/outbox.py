@@ -23,11 +23,16 @@ from .envelope import Envelope
 log = logging.getLogger("coalizione.outbox")
 
 
-def add_to_outbox(session: Session | DbConnection, outbox: Table, envelope: Envelope, now) -> None:
-    """Record ``envelope`` for publishing; commits with the caller's transaction."""
-    session.execute(insert(outbox).values(
-        event_id=envelope.id, type=envelope.type, subject=envelope.subject,
-        body=envelope.to_json(), created_at=now))
+def add_to_outbox(session: Session | DbConnection, outbox: Table, envelopes: list[Envelope],
+                  now) -> None:
+    """Record ``envelopes`` for publishing, in order, with one statement;
+    they commit (or not) with the caller's transaction."""
+    if not envelopes:
+        return
+    rows = [{"event_id": e.id, "type": e.type, "subject": e.subject, "body": e.to_json(),
+             "created_at": now} for e in envelopes]
+    connection = session.connection() if isinstance(session, Session) else session
+    connection.execute(insert(outbox), rows)
 
 
 class Relay:

@@ -65,9 +65,16 @@ class ServiceRuntime:
 
     def emit(self, session, type: str, subject: str | None, data: dict) -> Envelope:
         """Write an event to the outbox inside the caller's transaction."""
-        envelope = Envelope.new(type, self.name, subject, data, self.clock.now())
-        add_to_outbox(session, self.outbox, envelope, self.clock.now())
-        return envelope
+        return self.emit_many(session, type, [(subject, data)])[0]
+
+    def emit_many(self, session, type: str, events: list[tuple[str | None, dict]]) -> list[Envelope]:
+        """:meth:`emit` for many (subject, data) pairs of one type, written
+        with one multi-row insert (a full registry import announces
+        thousands of entities)."""
+        now = self.clock.now()
+        envelopes = [Envelope.new(type, self.name, subject, data, now) for subject, data in events]
+        add_to_outbox(session, self.outbox, envelopes, now)
+        return envelopes
 
     # readiness -----------------------------------------------------------
     def check_database(self) -> None:

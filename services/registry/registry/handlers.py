@@ -65,7 +65,7 @@ def import_records(runtime: ServiceRuntime, session: Session,
             result.updated.append(record.code)
         announcements.append((record.code, doc))
         existing[record.code] = digest
-    emit_all(runtime, session, UPSERTED, announcements)
+    runtime.emit_many(session, UPSERTED, announcements)
     if inserts:
         conn.execute(insert(entities), inserts)
     if updates:
@@ -106,24 +106,8 @@ def get_entity(runtime: ServiceRuntime, code: str) -> dict | None:
 def resync(runtime: ServiceRuntime, session: Session, envelope: Envelope) -> int:
     """Announce every entity again (``registry.resync.requested``)."""
     rows = session.execute(select(entities).order_by(entities.c.code)).all()
-    emit_all(runtime, session, UPSERTED, [(row.code, row_document(row)) for row in rows])
+    runtime.emit_many(session, UPSERTED, [(row.code, row_document(row)) for row in rows])
     return len(rows)
-
-
-def emit_all(runtime: ServiceRuntime, session: Session, type: str,
-             events: list[tuple[str, dict]]) -> None:
-    """``runtime.emit`` for many events at once: the same envelopes in the
-    same outbox and transaction, written with one multi-row insert (one
-    ``emit`` per entity makes a full import several times slower)."""
-    if not events:
-        return
-    now = runtime.clock.now()
-    rows = []
-    for subject, data in events:
-        envelope = Envelope.new(type, runtime.name, subject, data, now)
-        rows.append({"event_id": envelope.id, "type": envelope.type,
-                     "subject": envelope.subject, "body": envelope.to_json(), "created_at": now})
-    session.connection().execute(insert(runtime.outbox), rows)
 
 
 # helpers ---------------------------------------------------------------------------
