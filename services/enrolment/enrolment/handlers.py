@@ -85,16 +85,17 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
                    "privacy_notice_read_at": now, "manage_token_hash": tokens.digest(manage),
                    "manage_nonce": nonce, "confirm_token_hash": confirm_hash,
                    "confirm_expires_at": expires, "submitted_at": now, "updated_at": now}
-            contact, participants = repo.insert_adhesion(session, row, values["contact"],
-                                                         values["participants"])
-            adhesion = dict(row, webinar_topics=list(values["webinar_topics"]), contact=contact,
-                            participants=participants, confirmed_at=None, withdrawn_at=None,
-                            version=1)
-            _emit(runtime, session, adhesion_id, [
-                ("adhesion.submitted", events.submitted(adhesion)),
-                ("roster.updated", events.roster(
-                    adhesion, "submitted", now, manage_url(runtime, adhesion),
-                    _confirm_url(runtime, adhesion_id, confirm), expires))])
+            with repo.pipelined(session):
+                contact, participants = repo.insert_adhesion(session, row, values["contact"],
+                                                             values["participants"])
+                adhesion = dict(row, webinar_topics=list(values["webinar_topics"]),
+                                contact=contact, participants=participants, confirmed_at=None,
+                                withdrawn_at=None, version=1)
+                _emit(runtime, session, adhesion_id, [
+                    ("adhesion.submitted", events.submitted(adhesion)),
+                    ("roster.updated", events.roster(
+                        adhesion, "submitted", now, manage_url(runtime, adhesion),
+                        _confirm_url(runtime, adhesion_id, confirm), expires))])
     except IntegrityError:
         # Another submission for the same body committed first.
         with Session(runtime.engine) as session:

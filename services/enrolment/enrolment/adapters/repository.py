@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import contextmanager
 
 from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain.text import fold
@@ -47,6 +49,23 @@ def entity_for_enrolment(session: Session, edition: str, code: str):
         adhesions.c.edition == edition, adhesions.c.entity_code == entities.c.code,
         adhesions.c.status.in_(ACTIVE_STATUSES)).exists().label("taken")
     return session.execute(select(entities, taken).where(entities.c.code == code)).first()
+
+
+@contextmanager
+def pipelined(session: Session):
+    """On PostgreSQL (psycopg), send the statements of the block in one
+    round trip: they must not need each other's results. Elsewhere a no-op."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if connection.dialect.name != "postgresql" or not hasattr(driver, "pipeline"):
+        yield
+        return
+    import psycopg
+    try:
+        with driver.pipeline():
+            yield
+    except psycopg.IntegrityError as exc:  # raised when the pipeline syncs
+        raise IntegrityError("pipelined insert", None, exc) from exc
 
 
 def insert_adhesion(session: Session, row: dict, contact: dict,
