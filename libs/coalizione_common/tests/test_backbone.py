@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kombu import Connection
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalizione_common.bus import ConfirmingPublisher, OutgoingMessage
@@ -36,6 +37,10 @@ def test_events_written_through_the_outbox_are_handled_once(backend, stop):
     rows, distinct = effects(runtime)
     assert (rows, distinct) == (300, 300)
     assert len(set(ids)) == 300
+    with runtime.engine.connect() as conn:
+        handled = [r.event_id for r in conn.execute(
+            select(runtime.effects.c.event_id).order_by(runtime.effects.c.n))]
+    assert handled == ids, "events are handled in the order they were written"
 
 
 def test_an_event_delivered_twice_has_one_effect(backend, stop):
