@@ -41,6 +41,7 @@ class NotifyConfig:
     retry_backoff: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0, 3600.0)
     max_attempts: int = 8
     smtp_timeout: float = 30.0
+    smtp_helo: str | None = None
     sender_interval: float = 1.0
     sender_batch: int = 50
     sending_lease: float = 300.0
@@ -87,6 +88,7 @@ class NotifyConfig:
             retry_backoff=_floats(backoff, "NOTIFY_RETRY_BACKOFF") if backoff else defaults.retry_backoff,
             max_attempts=int(number("NOTIFY_MAX_ATTEMPTS", defaults.max_attempts)),
             smtp_timeout=number("NOTIFY_SMTP_TIMEOUT", defaults.smtp_timeout),
+            smtp_helo=env.get("NOTIFY_SMTP_HELO") or None,
             sender_interval=number("NOTIFY_SENDER_INTERVAL", defaults.sender_interval),
             sending_lease=number("NOTIFY_SENDING_LEASE", defaults.sending_lease),
             reminder_days=number("NOTIFY_REMINDER_DAYS", defaults.reminder_days),

@@ -1,5 +1,9 @@
-"""Which events the notify service consumes, and the handler for each:
-one queue per family of events, dispatching on the event type."""
+"""Which events the notify service consumes, and the handler for each.
+
+One queue per producer, so that its events are handled in the order it
+published them: a session rescheduled right after an assignment to it must
+find the assignment. Across producers there is no order; the handlers
+cope (see :mod:`notify.handlers`)."""
 from __future__ import annotations
 
 import logging
@@ -37,8 +41,6 @@ def dispatch(runtime, session, envelope) -> None:
 def subscriptions(runtime) -> list[Subscription]:
     handle = partial(dispatch, runtime)
     return [
-        Subscription("roster", ("roster.#",), handle),
-        Subscription("adhesions", ("adhesion.#",), handle),
-        Subscription("sessions", ("session.#",), handle),
-        Subscription("assignments", ("assignment.#",), handle),
+        Subscription("enrolment", ("adhesion.#", "roster.#"), handle),
+        Subscription("scheduling", ("session.#", "assignment.#"), handle),
     ]

@@ -4,9 +4,6 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from fpdf import FPDF
-from icalendar import Calendar, Event, vCalAddress, vText
-
 from .messages import Attachment, entity_label, italian_datetime, topic_label
 
 ROLE_LABELS = {"amministratore": "Amministratore", "dirigente": "Dirigente",
@@ -32,6 +29,7 @@ def _latin1(text) -> str:
 def scheda_pdf(adhesion: dict, contact: dict | None, participants: list[dict],
                generated_at: datetime) -> Attachment:
     """A one-page summary of the adhesion as the body filled it in."""
+    from fpdf import FPDF  # imported when first needed: it takes a second to load
     pdf = FPDF(format="A4")
     pdf.set_title(_latin1("Scheda di adesione - " + entity_label(adhesion["entity"])))
     pdf.set_creator("coalizione notify")
@@ -88,6 +86,7 @@ def session_ics(session: dict, *, organizer: str, attendee_name: str, attendee_e
     """An invitation (METHOD:REQUEST) or its cancellation (METHOD:CANCEL);
     the UID is the session's, SEQUENCE grows with each change, so calendar
     programs update the event they already hold."""
+    from icalendar import Calendar, Event, vCalAddress, vText
     method = "CANCEL" if cancelled else "REQUEST"
     cal = Calendar()
     cal.add("prodid", "-//coalizione//notify//IT")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import smtplib
+import socket
 import ssl
 import tempfile
 from pathlib import Path
@@ -41,7 +42,8 @@ class SmtpTransport:
     """``smtp://[user:pass@]host[:port]`` (STARTTLS whenever the server
     offers it) or ``smtps://`` (TLS from the first byte)."""
 
-    def __init__(self, url: str, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None):
+    def __init__(self, url: str, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None,
+                 helo: str | None = None):
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
             raise ValueError(f"SMTP_URL must start with smtp:// or smtps://, got {parts.scheme!r}")
@@ -51,6 +53,8 @@ class SmtpTransport:
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
+        # smtplib would otherwise resolve our FQDN on every connection.
+        self.helo = helo or socket.gethostname() or "localhost"
         self.ssl_context = ssl_context or ssl.create_default_context()
 
     def __repr__(self) -> str:
@@ -58,10 +62,11 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         if self.tls:
-            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                      context=self.ssl_context)
+            client = smtplib.SMTP_SSL(self.host, self.port, local_hostname=self.helo,
+                                      timeout=self.timeout, context=self.ssl_context)
         else:
-            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            client = smtplib.SMTP(self.host, self.port, local_hostname=self.helo,
+                                  timeout=self.timeout)
         client.ehlo_or_helo_if_needed()
         if not self.tls and client.has_extn("starttls"):
             client.starttls(context=self.ssl_context)
@@ -122,5 +127,5 @@ class FileTransport:
 
 def transport_for(config):
     if config.smtp_url:
-        return SmtpTransport(config.smtp_url, timeout=config.smtp_timeout)
+        return SmtpTransport(config.smtp_url, timeout=config.smtp_timeout, helo=config.smtp_helo)
     return FileTransport(config.mail_dir)
