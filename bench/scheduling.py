@@ -86,7 +86,8 @@ def main() -> None:
     days = days_per_region(bodies, DAYS_TARGET, int(CAPACITY * FILL))
     started = time.perf_counter()
     venues = {r: default_venues([b for b in bodies if b.region == r], CAPACITY) for r in days}
-    plan = plan_local_days(bodies, venues, days, SolverOptions(time_limit=25, workers=2))
+    plan = plan_local_days(bodies, venues, days,
+                           SolverOptions(time_limit=25, polish_limit=3, workers=2))
     wall = time.perf_counter() - started
     check(plan.days, plan.waiting, bodies)
     metrics = plan.metrics()

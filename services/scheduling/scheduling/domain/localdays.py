@@ -60,6 +60,9 @@ class Venue:
 
 @dataclass(frozen=True)
 class SolverOptions:
+    """``time_limit``: CPU seconds per region; ``polish_limit``: of which at
+    most this much for the restricted MILP."""
+
     time_limit: float = 25.0
     polish_limit: float = 5.0
     mip_rel_gap: float = 0.005
@@ -170,7 +173,7 @@ def solve_region(region: str, bodies: list[Body], venues: list[Venue], n_days: i
     its bodies, until nothing improves or time runs out.
     """
     started = time.perf_counter()
-    deadline = started + options.time_limit
+    deadline = _cpu() + options.time_limit
     if not bodies or not venues:
         days = [Day(region, v) for v in venues for _ in range(v.min_days)]
         waiting = list(bodies)
@@ -200,6 +203,12 @@ def solve_region(region: str, bodies: list[Body], venues: list[Venue], n_days: i
         status = "optimal" if objective - bound <= 1e-6 * max(objective, 1) else "within-gap"
     return RegionResult(region, days, waiting, objective, min(bound, objective), status,
                         time.perf_counter() - started)
+
+
+def _cpu() -> float:
+    """The region's clock: CPU seconds of this process, so that a busy
+    machine slows a plan down rather than making it worse."""
+    return time.process_time()
 
 
 def _penalty(bodies: list[Body]) -> float:
@@ -296,7 +305,7 @@ class _Model:
         cost, integrality, bounds, constraint = self._build(
             pairs_b, pairs_v, counts.astype(float), counts.astype(float), None, integral=True)
         result = milp(cost, integrality=integrality, bounds=bounds, constraints=constraint,
-                      options={"time_limit": max(1.0, deadline - time.perf_counter()),
+                      options={"time_limit": max(1.0, deadline - _cpu()),
                                "mip_rel_gap": 1e-4})
         if result.x is None:
             raise RuntimeError(f"assignment failed: {result.message}")
@@ -309,7 +318,7 @@ class _Model:
                gap: float) -> _Solution:
         """The exact MILP restricted to the venues the relaxation or the
         current plan uses; kept only when it beats ``best``."""
-        remaining = min(deadline - time.perf_counter(), self.polish_limit)
+        remaining = min(deadline - _cpu(), self.polish_limit)
         if remaining < 1.0:
             return best
         allowed = (y > 1e-3) | (best.counts > 0) | (len(self.venues) <= SMALL_REGION)
@@ -361,7 +370,7 @@ def _improve(model: _Model, best: _Solution, deadline: float) -> _Solution:
     max_days = np.array([v.max_days for v in venues])
     movable = np.array([v.min_days == 0 for v in venues])
     for _ in range(20):
-        if time.perf_counter() >= deadline:
+        if _cpu() >= deadline:
             break
         counts = best.counts.copy()
         for v in np.flatnonzero(counts):
