@@ -125,6 +125,7 @@ def code_paths(service: str) -> list[Path]:
                   if "tests" not in p.relative_to(root).parts)
 
 
+@lru_cache(maxsize=None)
 def variables_of(service: str) -> dict[str, list[str]]:
     """Variable -> the modules (relative paths) of ``service``'s code that read it."""
     where: dict[str, list[str]] = {}

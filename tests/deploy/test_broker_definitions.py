@@ -52,7 +52,9 @@ def test_the_definitions_load_into_a_fresh_vhost(loaded):
 
 
 @pytest.mark.parametrize("service", list(brokerdefs.SERVICES))
-def test_each_service_runs_on_its_own_user_and_publishes_only_its_events(loaded, service, tmp_path):
+def test_each_service_runs_on_its_own_user_and_publishes_only_its_events(loaded, service, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setenv("REGISTRY_SEED", "0")
     runtime = service_runtime(loaded, service, tmp_path)
     try:
         runtime.declare_queues()

@@ -26,19 +26,14 @@ def _env(tmp_path, service):
             "COALIZIONE_VAR_DIR": str(tmp_path / "var"), "REGISTRY_SEED": "0"}
 
 
-def test_prepare_migrates_the_database_and_the_worker_check_passes(tmp_path):
-    env = _env(tmp_path, "scheduling")
-    result = _run("prepare", "scheduling", env=env)
+def test_prepare_migrates_and_the_worker_check_follows_the_broker(tmp_path):
+    env = _env(tmp_path, "notify")
+    result = _run("prepare", "notify", env=env)
     assert result.returncode == 0, result.stderr
     tables = sa.inspect(sa.create_engine(env["DATABASE_URL"])).get_table_names()
     assert {"outbox", "inbox", "alembic_version"} <= set(tables)
-    check = _run("worker", "scheduling", env=env)
+    check = _run("worker", "notify", env=env)
     assert check.returncode == 0, check.stderr
-
-
-def test_the_worker_check_fails_when_the_broker_does_not_answer(tmp_path):
-    env = _env(tmp_path, "notify")
-    assert _run("prepare", "notify", env=env).returncode == 0
     env["AMQP_URL"] = "amqp://nobody:nothing@127.0.0.1:1//"
     check = _run("worker", "notify", env=env)
     assert check.returncode == 1 and "broker" in check.stderr

@@ -20,7 +20,7 @@ SCRIPT = ROOT / "deploy" / "postgres" / "init-databases.sh"
 SERVICES = ("registry", "enrolment", "scheduling", "notify")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def initialised(infrastructure):
     assert shutil.which("psql"), "psql is needed (postgresql-client)"
     server = urlsplit(infrastructure.postgres_url)
