@@ -163,15 +163,29 @@ def get_session(session: Session, session_id: str) -> dict:
     return dict(row)
 
 
-def publish(runtime, session: Session, config, open_days: bool = False) -> Proposal:
-    """Write the proposal: new sessions (``session.scheduled``), new
-    assignments (``assignment.created``) and the waiting list."""
-    proposal = propose(session, config, runtime.clock.now().astimezone(ROME).date(), open_days)
+def publish(runtime, session: Session, config, open_days: bool = False,
+            move_told: bool = False) -> Proposal:
+    """Write the proposal: assignments it replaces are cancelled
+    (``assignment.cancelled``), days a re-plan drops are cancelled
+    (``session.cancelled``), new sessions (``session.scheduled``) and
+    assignments (``assignment.created``) are written, and the waiting list."""
+    proposal = propose(session, config, runtime.clock.now().astimezone(ROME).date(), open_days,
+                       move_told)
     now = runtime.clock.now()
     for assignment_id in proposal.reseated:
         row = session.execute(select(assignments).where(assignments.c.id == assignment_id)
                               ).mappings().one()
         _cancel_assignment(runtime, session, dict(row))
+    for session_id in proposal.cancelled_sessions:
+        row = get_session(session, session_id)
+        for a in session.execute(select(assignments).where(
+                assignments.c.session_id == session_id, assignments.c.status == "active")).mappings():
+            _cancel_assignment(runtime, session, dict(a))
+        reason = "Giornata non più necessaria dopo la ripianificazione"
+        session.execute(update(sessions).where(sessions.c.id == session_id).values(
+            status="cancelled", cancel_reason=reason, updated_at=now, sequence=row["sequence"] + 1))
+        row.update(status="cancelled", sequence=row["sequence"] + 1)
+        runtime.emit(session, "session.cancelled", session_id, session_event(row) | {"reason": reason})
     for s in proposal.sessions:
         venue = s.venue or {}
         row = {"id": s.id, "kind": s.kind, "status": "scheduled", "topic": s.topic,

@@ -45,7 +45,8 @@ class Proposal:
     waiting: list[str]
     unplaceable: list[dict]
     metrics: dict
-    reseated: list[str] = field(default_factory=list)  # webinar assignments to cancel first
+    reseated: list[str] = field(default_factory=list)  # assignments to cancel first
+    cancelled_sessions: list[str] = field(default_factory=list)
 
 
 def _solver(config: PlanningConfig) -> SolverOptions:
@@ -107,99 +108,135 @@ def _local_times(day: date, config: PlanningConfig) -> tuple[datetime, datetime]
     return start, end
 
 
-def propose(db: Session, config: PlanningConfig, today: date, open_days: bool = False) -> Proposal:
-    """What publishing now would do; nothing is written."""
+def propose(db: Session, config: PlanningConfig, today: date, open_days: bool = False,
+            move_told: bool = False) -> Proposal:
+    """What publishing now would do; nothing is written.
+
+    ``move_told``: re-plan the local days of every region from scratch,
+    keeping only pinned bodies where they are; existing days are reused
+    where the new plan keeps their venue, the others are cancelled, and
+    only bodies whose day changes get new assignments."""
     bodies, info, unplaceable = _bodies(db)
     start = max(config.edition_start, today + timedelta(days=1))
-    active = db.execute(select(assignments.c.adhesion_id, assignments.c.session_id,
-                               assignments.c.headcount, sessions.c.kind, sessions.c.topic,
-                               sessions.c.starts_at)
+    active = db.execute(select(assignments.c.id, assignments.c.adhesion_id,
+                               assignments.c.session_id, assignments.c.headcount,
+                               assignments.c.pinned, sessions.c.kind, sessions.c.starts_at)
                         .join(sessions, sessions.c.id == assignments.c.session_id)
                         .where(assignments.c.status == "active",
                                sessions.c.status == "scheduled")).mappings().all()
-    existing_days = db.execute(select(sessions).where(sessions.c.kind == "in_person",
-                                                      sessions.c.status == "scheduled")
-                               ).mappings().all()
-    placed = {a["adhesion_id"] for a in active if a["kind"] == "in_person"}
-    todo = [b for k, b in sorted(bodies.items()) if k not in placed]
-    new_sessions: list[NewSession] = []
+    existing_days = {d["id"]: dict(d) for d in db.execute(
+        select(sessions).where(sessions.c.kind == "in_person", sessions.c.status == "scheduled")
+        .order_by(sessions.c.starts_at, sessions.c.id)).mappings()}
+    in_person = {a["adhesion_id"]: a for a in active if a["kind"] == "in_person"}
+    replan = move_told and bool(existing_days)
+    mode = "replan" if replan else "incremental" if existing_days else "full"
+    fixed = {k: a for k, a in in_person.items() if a["pinned"] or not replan}
+    todo = [b for k, b in sorted(bodies.items()) if k not in fixed]
+    load: dict[str, int] = {}
+    for a in fixed.values():
+        load[a["session_id"]] = load.get(a["session_id"], 0) + a["headcount"]
+    local_day = {k: _rome_date(a["starts_at"]) for k, a in fixed.items()}
     placements: list[tuple[str, str]] = []
     waiting: list[Body] = []
-    local_day: dict[str, date] = {a["adhesion_id"]: _rome_date(a["starts_at"])
-                                  for a in active if a["kind"] == "in_person"}
-    mode = "incremental" if existing_days else "full"
     fresh: list[Body] = []
-    regions_with_days = {d["region"] for d in existing_days}
-    load: dict[str, int] = {}
-    for a in active:
-        load[a["session_id"]] = load.get(a["session_id"], 0) + a["headcount"]
     results = []
-    for region in sorted({b.region for b in todo}):
+    kept: set[str] = set()
+    days: list[Day] = []
+    regions_with_days = {d["region"] for d in existing_days.values()}
+    fill = max(1, int(config.day_capacity * config.day_fill))
+    for region in sorted({b.region for b in todo} | (regions_with_days if replan else set())):
         mine = [b for b in todo if b.region == region]
         if region not in regions_with_days:
             fresh += mine
             continue
         slots = [Venue(d["venue_code"] or d["id"], region, d["venue_lat"], d["venue_lon"],
-                       max(0, d["capacity"] - load.get(d["id"], 0)), max_days=1, min_days=1,
-                       ref=d["id"])
-                 for d in existing_days if d["region"] == region and d["venue_lat"] is not None]
-        result = solve_region(region, mine, slots, None, _solver(config))
+                       max(0, d["capacity"] - load.get(d["id"], 0)), max_days=1,
+                       min_days=1 if load.get(d["id"]) or not replan else 0, ref=d["id"])
+                 for d in existing_days.values()
+                 if d["region"] == region and d["venue_lat"] is not None]
+        n_days = None
+        if replan:
+            taken_codes = {v.code for v in slots}
+            slots += [v for v in _candidate_venues(db, mine, config.day_capacity).get(region, [])
+                      if v.code not in taken_codes]
+            n_days = max(len([d for d in existing_days.values() if d["region"] == region]),
+                         days_per_region(mine, 0, fill).get(region, 0))
+        result = solve_region(region, mine, slots, n_days, _solver(config))
         results.append(result)
         for day in result.days:
+            if day.venue.ref is None:
+                continue
+            kept.add(day.venue.ref)
             for body in day.bodies:
-                placements.append((day.venue.ref, body.key))
-                local_day[body.key] = _rome_date(next(
-                    d["starts_at"] for d in existing_days if d["id"] == day.venue.ref))
-        if open_days:
+                current = in_person.get(body.key)
+                if current is None or current["session_id"] != day.venue.ref:
+                    placements.append((day.venue.ref, body.key))
+                local_day[body.key] = _rome_date(existing_days[day.venue.ref]["starts_at"])
+        days += [d for d in result.days if d.venue.ref is None]
+        if open_days and not replan:
             fresh += result.waiting
         else:
             waiting += result.waiting
-    days: list[Day] = []
     if fresh:
-        capacity = config.day_capacity
-        needed = days_per_region(fresh, config.days_target if mode == "full" else 0,
-                                 max(1, int(capacity * config.day_fill)))
-        plan = plan_local_days(fresh, _candidate_venues(db, fresh, capacity), needed,
+        needed = days_per_region(fresh, config.days_target if mode == "full" else 0, fill)
+        plan = plan_local_days(fresh, _candidate_venues(db, fresh, config.day_capacity), needed,
                                _solver(config))
         results += plan.regions
-        days, waiting = plan.days, waiting + plan.waiting
-        taken: dict[str, set[date]] = {}
-        per_date: dict[date, int] = {}
-        for d in existing_days:
-            taken.setdefault(d["region"], set()).add(_rome_date(d["starts_at"]))
-            per_date[_rome_date(d["starts_at"])] = per_date.get(_rome_date(d["starts_at"]), 0) + 1
-        counts: dict[str, int] = {}
-        for day in days:
-            counts[day.region] = counts.get(day.region, 0) + 1
-        dates = assign_dates(counts, start, config.days_per_date, taken, per_date)
-        by_region: dict[str, list[Day]] = {}
-        for day in days:
-            by_region.setdefault(day.region, []).append(day)
-        for region, region_days in by_region.items():
-            region_days.sort(key=lambda d: (d.venue.code, [b.key for b in d.bodies]))
-            for day, when in zip(region_days, dates[region]):
-                venue = _venue_doc(db, day.venue)
-                starts_at, ends_at = _local_times(when, config)
-                session = NewSession("in_person", f"Giornata formativa locale - {venue['address']}",
-                                     starts_at, ends_at, day.venue.capacity, region=region,
-                                     venue=venue | {"lat": day.venue.lat, "lon": day.venue.lon})
-                new_sessions.append(session)
-                for body in day.bodies:
-                    placements.append((session.id, body.key))
-                    local_day[body.key] = when
+        days += plan.days
+        waiting += plan.waiting
+    dropped_days = [k for k, d in existing_days.items() if replan and k not in kept
+                    and not load.get(k)]
+    remaining = [d for k, d in existing_days.items() if k not in dropped_days]
+    new_sessions = _date_new_days(db, config, days, remaining, start, placements, local_day)
+    target = {aid: sid for sid, aid in placements}
+    moved = [a["id"] for k, a in in_person.items()
+             if k not in fixed and k in target and target[k] != a["session_id"]]
+    moved += [a["id"] for k, a in in_person.items() if k in {b.key for b in waiting}]
     webinar_sessions, webinar_placements, dropped = _webinars(db, config, bodies, info, local_day,
                                                               start)
-    new_sessions += webinar_sessions
-    placements += webinar_placements
     bound = sum(r.bound for r in results)
     objective = sum(r.objective for r in results)
-    metrics = plan_metrics(days, waiting) | {
+    metrics = plan_metrics([d for r in results for d in r.days], waiting) | {
         "mode": mode, "regions_solved": len(results),
         "gap": round(max(0.0, (objective - bound) / objective), 6) if objective > 0 else 0.0,
         "lower_bound_km": round(bound, 3), "solver_status": {r.region: r.status for r in results},
-        "webinars": len(webinar_sessions), "webinar_seats": len(webinar_placements)}
-    return Proposal(mode, new_sessions, placements, sorted(b.key for b in waiting), unplaceable,
-                    metrics, dropped)
+        "new_days": len(new_sessions), "cancelled_days": len(dropped_days),
+        "moved_bodies": len(moved), "webinars": len(webinar_sessions),
+        "webinar_seats": len(webinar_placements)}
+    return Proposal(mode, new_sessions + webinar_sessions, placements + webinar_placements,
+                    sorted(b.key for b in waiting), unplaceable, metrics, dropped + moved,
+                    dropped_days)
+
+
+def _date_new_days(db, config, days: list[Day], existing: list[dict], start: date,
+                   placements: list, local_day: dict) -> list[NewSession]:
+    """Sessions for the new days: dates that no region uses twice, at most
+    ``days_per_date`` a date counting the existing days."""
+    taken: dict[str, set[date]] = {}
+    per_date: dict[date, int] = {}
+    for d in existing:
+        when = _rome_date(d["starts_at"])
+        taken.setdefault(d["region"], set()).add(when)
+        per_date[when] = per_date.get(when, 0) + 1
+    by_region: dict[str, list[Day]] = {}
+    for day in days:
+        by_region.setdefault(day.region, []).append(day)
+    dates = assign_dates({r: len(v) for r, v in by_region.items()}, start, config.days_per_date,
+                         taken, per_date)
+    created = []
+    for region, region_days in sorted(by_region.items()):
+        region_days.sort(key=lambda d: (d.venue.code, [b.key for b in d.bodies]))
+        for day, when in zip(region_days, dates[region]):
+            venue = _venue_doc(db, day.venue)
+            starts_at, ends_at = _local_times(when, config)
+            session = NewSession("in_person", f"Giornata formativa locale - {venue['address']}",
+                                 starts_at, ends_at, day.venue.capacity, region=region,
+                                 venue=venue | {"lat": day.venue.lat, "lon": day.venue.lon})
+            created.append(session)
+            for body in day.bodies:
+                placements.append((session.id, body.key))
+                local_day[body.key] = when
+    return created
 
 
 def _rome_date(instant: datetime) -> date:

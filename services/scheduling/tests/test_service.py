@@ -178,7 +178,7 @@ def test_a_full_region_fills_the_waiting_list_until_a_new_day_opens(service, row
     assert [w["adhesion_id"] for w in waiting] == list(late)
     opened = service.post("/api/scheduling/v1/plans/publish", headers=service.operator,
                           json={"open_days": True})
-    assert opened.json["metrics"]["days"] == 1
+    assert opened.json["metrics"]["new_days"] == 1
     assert service.get("/api/scheduling/v1/waiting-list", headers=service.viewer).json["items"] == []
     check_plan(service, adhesions | late)
 
@@ -296,3 +296,33 @@ def test_pin_move_reschedule_cancel_and_attendance(service, rows):
                           json={"open_days": True})
     assert replan.status_code == 201
     check_plan(service, adhesions)
+
+
+def test_a_replan_when_asked_moves_bodies_but_never_the_pinned_ones(service, rows):
+    runtime = service.runtime
+    umbria = [r for r in eligible(rows) if r["regione"] == "Umbria"]
+    adhesions = enrol(runtime, umbria[:20], people=3)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    by_id = sessions_by_id(service)
+    day = next(s for s in by_id.values() if s["kind"] == "in_person")
+    pinned_member = service.get(f"/api/scheduling/v1/sessions/{day['id']}",
+                                headers=service.viewer).json["assignments"][0]
+    pinned = service.post(f"/api/scheduling/v1/sessions/{day['id']}/assignments",
+                          headers=service.operator, json={"adhesion_id": pinned_member["adhesion_id"]})
+    assert pinned.status_code == 201
+    adhesions |= enrol(runtime, umbria[20:], seed=5, people=3)
+    incremental = service.post("/api/scheduling/v1/plans/propose", headers=service.viewer, json={})
+    assert incremental.json["mode"] == "incremental"
+    assert incremental.json["metrics"]["moved_bodies"] == 0
+
+    replan = service.post("/api/scheduling/v1/plans/publish", headers=service.operator,
+                          json={"move_told": True, "open_days": True})
+    assert replan.status_code == 201 and replan.json["mode"] == "replan"
+    by_id, items = check_plan(service, adhesions)
+    assert any(a["id"] == pinned.json["id"] for a in items)
+    cancelled = {e["data"]["assignment_id"] for e in outbox(runtime, "assignment.cancelled")}
+    assert pinned.json["id"] not in cancelled
+    assert set(replan.json["cancelled_assignments"]) <= cancelled
+    for session_id in replan.json["cancelled_sessions"]:
+        assert session_id not in by_id
+

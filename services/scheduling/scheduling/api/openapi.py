@@ -83,15 +83,20 @@ SPEC = {
     "paths": {
         "/api/scheduling/v1/plans/propose": {"post": _op(
             "Dry run: the plan publishing now would write, with its metrics", "viewer",
-            body={"type": "object", "properties": {"open_days": {"type": "boolean"}}},
+            body={"type": "object", "properties": {"open_days": {"type": "boolean"},
+                                                   "move_told": {"type": "boolean"}}},
             schema="Plan")},
         "/api/scheduling/v1/plans/publish": {"post": _op(
             "Publish the plan: session.scheduled and assignment.created through the outbox. "
             "The first publish plans in full; later ones only place bodies not yet told "
             "(late adhesions, bodies freed by cancellations), into days with free seats of "
-            "their region, else the waiting list; open_days=true opens new days for them.",
+            "their region, else the waiting list; open_days=true opens new days for them. "
+            "move_told=true re-plans the local days from scratch, moving every body but the "
+            "pinned ones (assignment.cancelled then assignment.created for those that move; "
+            "days no longer needed get session.cancelled).",
             "operator", ok="201", body={"type": "object", "properties": {
-                "open_days": {"type": "boolean"}}}, schema="Plan")},
+                "open_days": {"type": "boolean"}, "move_told": {"type": "boolean"}}},
+            schema="Plan")},
         "/api/scheduling/v1/sessions": {"get": _op(
             "Sessions", "viewer", params=_query("kind", "region", "status", "topic"))},
         "/api/scheduling/v1/sessions/{session_id}": {"get": _op(

@@ -85,7 +85,9 @@ def proposal_view(proposal, published: bool) -> dict:
                              "proposed_session": None if published else
                              next((i for i, s in enumerate(proposal.sessions) if s.id == sid), None),
                              "adhesion_id": aid} for sid, aid in proposal.placements],
-            "waiting_list": proposal.waiting, "unplaceable": proposal.unplaceable}
+            "waiting_list": proposal.waiting, "unplaceable": proposal.unplaceable,
+            "cancelled_sessions": proposal.cancelled_sessions,
+            "cancelled_assignments": proposal.reseated}
 
 
 @operations.get("/openapi.json")
@@ -102,7 +104,7 @@ def propose_plan():
     doc = _body()
     with Session(runtime.engine) as db:
         proposal = propose(db, runtime.planning, runtime.clock.now().astimezone(ROME).date(),
-                           bool(doc.get("open_days")))
+                           bool(doc.get("open_days")), bool(doc.get("move_told")))
     return jsonify(proposal_view(proposal, published=False))
 
 
@@ -112,7 +114,8 @@ def publish_plan():
     runtime = _runtime()
     doc = _body()
     with Session(runtime.engine) as db, db.begin():
-        proposal = handlers.publish(runtime, db, runtime.planning, bool(doc.get("open_days")))
+        proposal = handlers.publish(runtime, db, runtime.planning, bool(doc.get("open_days")),
+                                    bool(doc.get("move_told")))
     return jsonify(proposal_view(proposal, published=True)), 201
 
 
