@@ -1,7 +1,8 @@
 """POST /api/enrolment/v1/adhesions under gunicorn, next to a bare
 Flask + SQLAlchemy endpoint doing one insert, measured in the same run.
 
-- service: the enrolment's web app under gunicorn (2 sync workers) on a
+- service: the enrolment's web app under gunicorn (2 workers of 4 threads,
+  as `make stack` runs it) on a
   fresh PostgreSQL database whose registry replica holds enough synthetic
   eligible bodies (inserted directly), with its worker relaying the outbox
   to RabbitMQ (isolated exchange names, deleted afterwards). Every request
@@ -11,7 +12,7 @@ Flask + SQLAlchemy endpoint doing one insert, measured in the same run.
   into a one-table PostgreSQL database, under the same gunicorn settings.
 
 Load: closed-loop clients (16, then 64) over loopback, a new connection per
-request (sync workers do not keep connections alive), each phase after a
+request, each phase after a
 short warm-up. Needs RabbitMQ and PostgreSQL (AMQP_URL, POSTGRES_URL;
 defaults: the local ones). Prints its figures last as one JSON line.
 """
@@ -40,6 +41,7 @@ SECONDS = float(os.environ.get("BENCH_ENROLMENT_SECONDS", "8"))
 WARMUP = float(os.environ.get("BENCH_ENROLMENT_WARMUP", "1.5"))
 BODIES = int(os.environ.get("BENCH_ENROLMENT_BODIES", "60000"))
 CLIENTS = (16, 64)
+THREADS = os.environ.get("BENCH_ENROLMENT_THREADS", "4")  # as `make stack` runs the services
 NOW = "2017-06-20T09:00:00+02:00"
 BIN = Path(sys.executable).parent
 
@@ -129,7 +131,8 @@ def start(args: list[str], env: dict, cwd: Path | None = None) -> subprocess.Pop
 
 
 def gunicorn(app: str, port: int, env: dict, cwd: Path | None = None) -> subprocess.Popen:
-    process = start([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+    process = start([str(BIN / "gunicorn"), "--workers", "2", "--threads", THREADS,
+                     "--bind", f"127.0.0.1:{port}",
                      "--backlog", "2048", "--log-level", "warning", app], env, cwd)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -267,7 +270,7 @@ def main() -> int:
     s16, s64 = service_figures[16], service_figures[64]
     b16, b64 = baseline_figures[16], baseline_figures[64]
     result = {
-        "bench": "enrolment",
+        "bench": "enrolment", "gunicorn": f"2 workers x {THREADS} threads",
         "rps_16": s16["rps"], "p50_ms_16": s16["p50_ms"], "p99_ms_16": s16["p99_ms"],
         "rps_64": s64["rps"], "p50_ms_64": s64["p50_ms"], "p99_ms_64": s64["p99_ms"],
         "baseline_rps_16": b16["rps"], "baseline_p99_ms_16": b16["p99_ms"],

@@ -67,7 +67,8 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
     manage = tokens.manage_token(_settings(runtime).secret_key, adhesion_id, nonce)
     confirm, confirm_hash, expires = _new_confirmation(runtime, now)
     try:
-        with Session(runtime.engine) as session, session.begin():
+        # A Core connection, not an ORM session: this is the hot path.
+        with runtime.engine.begin() as session:
             entity = repo.entity_for_enrolment(session, CURRENT.id, values["entity_code"])
             if entity is None:
                 raise UnknownEntity(f"Nessun ente con codice {values['entity_code']!r} "

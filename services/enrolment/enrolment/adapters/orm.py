@@ -7,6 +7,9 @@ from coalizione_common.runtime import messaging_metadata
 metadata = messaging_metadata()
 
 ACTIVE_STATUSES = ("pending_confirmation", "confirmed")
+# Written out as SQL (not bound parameters) so that PostgreSQL can prove a
+# query's predicate implies the partial index's, prepared statements too.
+ACTIVE = "status IN ('pending_confirmation', 'confirmed')"
 
 # The local replica of the registry, fed by registry.entity.upserted: the
 # eligibility check at submit time reads only this table.
@@ -52,8 +55,7 @@ adhesions = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     # One active adhesion per body per edition, whatever the race.
     Index("ux_adhesions_active_entity", "edition", "entity_code", unique=True,
-          postgresql_where=text("status IN ('pending_confirmation', 'confirmed')"),
-          sqlite_where=text("status IN ('pending_confirmation', 'confirmed')")),
+          postgresql_where=text(ACTIVE), sqlite_where=text(ACTIVE)),
     Index("ix_adhesions_status_region", "status", "region"),
 )
 

@@ -5,12 +5,13 @@ import json
 import uuid
 from contextlib import contextmanager
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain.text import fold
-from .orm import ACTIVE_STATUSES, adhesions, entities, people
+from .orm import ACTIVE, adhesions, entities, people
 
 PERSON_FIELDS = ("id", "name", "role", "email", "phone", "office")
 
@@ -39,7 +40,7 @@ def search_entities(session_or_conn, query: str, limit: int = 10):
 def active_adhesion_id(session: Session, edition: str, entity_code: str) -> str | None:
     return session.execute(select(adhesions.c.id).where(
         adhesions.c.edition == edition, adhesions.c.entity_code == entity_code,
-        adhesions.c.status.in_(ACTIVE_STATUSES))).scalar()
+        text(f"adhesions.{ACTIVE}"))).scalar()
 
 
 def entity_for_enrolment(session: Session, edition: str, code: str):
@@ -47,7 +48,7 @@ def entity_for_enrolment(session: Session, edition: str, code: str):
     ``edition``), in one query; None when unknown."""
     taken = select(adhesions.c.id).where(
         adhesions.c.edition == edition, adhesions.c.entity_code == entities.c.code,
-        adhesions.c.status.in_(ACTIVE_STATUSES)).exists().label("taken")
+        text(f"adhesions.{ACTIVE}")).exists().label("taken")
     return session.execute(select(entities, taken).where(entities.c.code == code)).first()
 
 
@@ -55,7 +56,7 @@ def entity_for_enrolment(session: Session, edition: str, code: str):
 def pipelined(session: Session):
     """On PostgreSQL (psycopg), send the statements of the block in one
     round trip: they must not need each other's results. Elsewhere a no-op."""
-    connection = session.connection()
+    connection = session if isinstance(session, Connection) else session.connection()
     driver = connection.connection.driver_connection
     if connection.dialect.name != "postgresql" or not hasattr(driver, "pipeline"):
         yield
