@@ -14,8 +14,11 @@ RUN pip install -r requirements.txt
 COPY libs/coalizione_common libs/coalizione_common
 COPY services services
 COPY embedded embedded
-RUN pip install --no-deps libs/coalizione_common services/registry services/enrolment \
-        services/scheduling services/notify embedded
+# Editable installs: each package is served from /src exactly as in a
+# checkout, templates, static files and data included, whatever each
+# pyproject's package-data lists. /src is copied unchanged below.
+RUN pip install -r requirements.txt -e libs/coalizione_common -e services/registry -e services/enrolment \
+        -e services/scheduling -e services/notify -e embedded
 
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="coalizione" \
@@ -32,6 +35,7 @@ RUN groupadd --system --gid 10001 coalizione \
     && mkdir -p /app /var/lib/coalizione \
     && chown coalizione:coalizione /var/lib/coalizione
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /src /src
 COPY deploy/container.py /app/container.py
 WORKDIR /app
 USER coalizione:coalizione
