@@ -22,7 +22,7 @@ class PlanningConfig:
     day_ends: time = time(17, 0)
     time_limit: float = 25.0
     k_nearest: int = 20
-    solver_workers: int = 1
+    solver_workers: int = 2
     webinar_min_bodies: int = 5
     webinar_seats: int = 100
     webinar_minutes: int = 90

@@ -34,7 +34,7 @@ def test_publish_on_postgresql_reaches_a_consumer_through_rabbitmq(postgres_data
                                                    database_url=postgres_database("scheduling"),
                                                    operator_token="op-token"))
     runtime.planning = dataclasses.replace(runtime.planning, days_target=3, time_limit=10,
-                                           webinar_min_bodies=2)
+                                           solver_workers=2, webinar_min_bodies=2)
     enrolment = backbone.build(postgres_database("enrolment"), bus, service="enrolmentprobe")
     listener = backbone.build(postgres_database("listener"), bus, service="listener",
                               patterns=("session.#", "assignment.#"))

@@ -42,7 +42,7 @@ def eligible(rows):
 def service(tmp_path, rows):
     runtime = build_service("scheduling", tmp_path, now="2017-06-20T08:00:00Z")
     runtime.planning = dataclasses.replace(runtime.planning, time_limit=10, webinar_min_bodies=3,
-                                           days_target=4,
+                                           days_target=4, solver_workers=1,
                                            webinar_parallel=2)
     runtime.settings = dataclasses.replace(runtime.settings, operator_token="op-token")
     deliver(runtime, *(entity_upserted(r) for r in rows))

@@ -30,7 +30,7 @@ def test_publish_reaches_a_consumer_through_the_memory_bus(tmp_path):
                                                    
                                                    operator_token="op-token"))
     runtime.planning = dataclasses.replace(runtime.planning, days_target=3, time_limit=10,
-                                           webinar_min_bodies=2)
+                                           solver_workers=2, webinar_min_bodies=2)
     enrolment = backbone.build(f"sqlite:///{tmp_path / 'enrolment.db'}", bus, service="enrolmentprobe")
     listener = backbone.build(f"sqlite:///{tmp_path / 'listener.db'}", bus, service="listener",
                               patterns=("session.#", "assignment.#"))
@@ -45,7 +45,7 @@ def test_publish_reaches_a_consumer_through_the_memory_bus(tmp_path):
         listener.start_worker(stop)
         threading.Thread(target=enrolment.relay().run, args=(stop,), daemon=True).start()
 
-        rows = [r for r in load_comuni() if r["regione"] == "Umbria"
+        rows = [r for r in load_comuni() if r["regione"] in ("Umbria", "Molise")
                 and r["popolazione_censimento_2011"]
                 and 5000 <= int(r["popolazione_censimento_2011"]) <= 150000]
         with Session(enrolment.engine) as session, session.begin():

@@ -17,6 +17,7 @@ import math
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -429,7 +430,8 @@ def plan_local_days(bodies: list[Body], venues_by_region: dict[str, list[Venue]]
             for r in regions]
     workers = min(options.workers, len(jobs))
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: the web and worker processes run threads
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             results = list(pool.map(_solve_job, jobs))
     else:
         results = [_solve_job(job) for job in jobs]
