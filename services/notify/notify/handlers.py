@@ -111,7 +111,7 @@ def people_of(assignment: dict, adhesion: dict) -> list[dict]:
     return [p for p in adhesion["participants"] if p["person_id"] in wanted]
 
 
-def _session_notice(runtime, session: Session, *, occasion: str, event_id: str, template: str,
+def session_notice(runtime, session: Session, *, occasion: str, event_id: str, template: str,
                     training: dict, assignment: dict, extra: dict | None = None,
                     ics: str | None = "request") -> None:
     """One message per participant concerned, and the overview to the contact."""
@@ -147,7 +147,7 @@ def invite(runtime, session: Session, envelope: Envelope, *, session_id: str | N
             continue
         if training["ends_at"] <= runtime.clock.now():
             continue
-        _session_notice(runtime, session, occasion=f"assignment:{assignment['assignment_id']}",
+        session_notice(runtime, session, occasion=f"assignment:{assignment['assignment_id']}",
                         event_id=envelope.id, template=INVITATIONS.get(training["kind"],
                                                                        "invitation_local_day"),
                         training=training, assignment=assignment)
@@ -166,7 +166,7 @@ def session_rescheduled(runtime, session: Session, envelope: Envelope) -> None:
     for key in ("starts_at", "ends_at"):
         previous[key] = replica.instant(previous.get(key))
     for assignment in replica.active_assignments(session, session_id=data["session_id"]):
-        _session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
+        session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
                         template="session_rescheduled", training=training,
                         assignment=assignment, extra={"previous": previous})
 
@@ -176,7 +176,7 @@ def session_cancelled(runtime, session: Session, envelope: Envelope) -> None:
     replica.apply_session(session, data, "cancelled", runtime.clock.now())
     training = replica.training_session(session, data["session_id"])
     for assignment in replica.active_assignments(session, session_id=data["session_id"]):
-        _session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
+        session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
                         template="session_cancelled", training=training, assignment=assignment,
                         extra={"reason": data.get("reason")}, ics="cancel")
 
@@ -198,7 +198,7 @@ def assignment_cancelled(runtime, session: Session, envelope: Envelope) -> None:
         "assignment_id", "session_id", "adhesion_id")})
     assignment["participant_ids"] = list(data.get("participant_ids")
                                          or (before or {}).get("participant_ids") or [])
-    _session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
+    session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
                     template="assignment_cancelled", training=training, assignment=assignment,
                     ics="cancel")
 

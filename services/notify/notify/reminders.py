@@ -10,15 +10,28 @@ is owed to one occasion whose id is fixed:
 """
 from __future__ import annotations
 
+import zlib
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from . import replica
 from .deliveries import queue
-from .handlers import _session_notice, adhesion_context, recipient
+from .handlers import session_notice, adhesion_context, recipient
 
 PERIODIC_EVENT = "periodic"
+_LOCK_KEY = zlib.crc32(b"coalizione.notify.reminders") & 0x7FFFFFFF
+
+
+def _alone(session: Session) -> bool:
+    """On PostgreSQL, one worker at a time runs the reminders (the others
+    skip this round); the delivery ids would keep them from doubling
+    anyway, but not from rendering the same messages in parallel."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                {"k": _LOCK_KEY}).scalar())
 
 
 def session_reminders(runtime) -> int:
@@ -26,11 +39,13 @@ def session_reminders(runtime) -> int:
     until = now + timedelta(days=runtime.notify.reminder_days)
     count = 0
     with Session(runtime.engine) as session, session.begin():
+        if not _alone(session):
+            return 0
         for training in replica.upcoming_sessions(session, now, until):
             occasion = f"reminder:{training['session_id']}:{training['starts_at'].isoformat()}"
             for assignment in replica.active_assignments(session,
                                                          session_id=training["session_id"]):
-                _session_notice(runtime, session, occasion=occasion, event_id=PERIODIC_EVENT,
+                session_notice(runtime, session, occasion=occasion, event_id=PERIODIC_EVENT,
                                 template="session_reminder", training=training,
                                 assignment=assignment,
                                 extra={"days": runtime.notify.reminder_days})
@@ -45,6 +60,8 @@ def deadline_reminders(runtime) -> int:
         return 0
     count = 0
     with Session(runtime.engine) as session, session.begin():
+        if not _alone(session):
+            return 0
         for adhesion_id in replica.pending_adhesions(session):
             adhesion = replica.adhesion(session, adhesion_id)
             if adhesion is None or adhesion["contact"] is None:

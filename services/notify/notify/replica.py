@@ -93,7 +93,7 @@ def adhesion(session: Session, adhesion_id: str) -> dict | None:
     found = dict(row._mapping)
     found["confirm_expires_at"] = aware(found["confirm_expires_at"])
     persons = session.execute(select(people).where(people.c.adhesion_id == adhesion_id)
-                              .order_by(people.c.name)).all()
+                              .order_by(people.c.name, people.c.person_id)).all()
     found["contact"] = next((dict(p._mapping) for p in persons if p.is_contact), None)
     found["participants"] = [dict(p._mapping) for p in persons if not p.is_contact]
     return found
@@ -108,7 +108,8 @@ def erase(session: Session, adhesion_id: str, person_ids: list[str]) -> None:
 
 def pending_adhesions(session: Session) -> list[str]:
     return list(session.execute(select(adhesions.c.adhesion_id)
-                                .where(adhesions.c.status == "pending_confirmation")).scalars())
+                                .where(adhesions.c.status == "pending_confirmation")
+                                .order_by(adhesions.c.adhesion_id)).scalars())
 
 
 # sessions and assignments ---------------------------------------------------
@@ -143,7 +144,8 @@ def training_session(session: Session, session_id: str) -> dict | None:
 def upcoming_sessions(session: Session, after: datetime, until: datetime) -> list[dict]:
     rows = session.execute(select(sessions.c.session_id).where(
         sessions.c.status == "scheduled", sessions.c.starts_at > after,
-        sessions.c.starts_at <= until)).scalars().all()
+        sessions.c.starts_at <= until).order_by(sessions.c.starts_at, sessions.c.session_id)
+    ).scalars().all()
     return [training_session(session, sid) for sid in rows]
 
 
