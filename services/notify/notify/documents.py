@@ -81,11 +81,19 @@ def scheda_pdf(adhesion: dict, contact: dict | None, participants: list[dict],
     return Attachment("scheda-di-adesione.pdf", bytes(pdf.output()), "application", "pdf")
 
 
+UID_DOMAIN = "scheduling.coalizione"
+
+
+def session_uid(session_id: str) -> str:
+    return f"{session_id}@{UID_DOMAIN}"
+
+
 def session_ics(session: dict, *, organizer: str, attendee_name: str, attendee_email: str,
                 stamp: datetime, cancelled: bool = False) -> Attachment:
-    """An invitation (METHOD:REQUEST) or its cancellation (METHOD:CANCEL);
-    the UID is the session's, SEQUENCE grows with each change, so calendar
-    programs update the event they already hold."""
+    """An invitation (METHOD:REQUEST) or its cancellation (METHOD:CANCEL).
+    The UID is the one scheduling's calendar feeds give the session, and
+    SEQUENCE grows with each change, so calendar programs update the event
+    they already hold instead of adding another."""
     from icalendar import Calendar, Event, vCalAddress, vText
     method = "CANCEL" if cancelled else "REQUEST"
     cal = Calendar()
@@ -93,7 +101,7 @@ def session_ics(session: dict, *, organizer: str, attendee_name: str, attendee_e
     cal.add("version", "2.0")
     cal.add("method", method)
     event = Event()
-    event.add("uid", f"{session['session_id']}@coalizione")
+    event.add("uid", session_uid(session["session_id"]))
     event.add("sequence", session["sequence"])
     event.add("dtstamp", stamp)
     event.add("dtstart", session["starts_at"])

@@ -194,6 +194,8 @@ def assignment_cancelled(runtime, session: Session, envelope: Envelope) -> None:
     training = replica.training_session(session, data["session_id"])
     if training is None or (before is not None and before["status"] == "cancelled"):
         return
+    if training["status"] == "cancelled":
+        return  # the session's cancellation notice already told them
     assignment = dict(before or {}, **{k: v for k, v in data.items() if k in (
         "assignment_id", "session_id", "adhesion_id")})
     assignment["participant_ids"] = list(data.get("participant_ids")

@@ -120,6 +120,8 @@ def apply_session(session: Session, data: dict, status: str, now: datetime) -> d
     current = session.execute(select(sessions.c.sequence)
                               .where(sessions.c.session_id == session_id)).first()
     sequence = 0 if current is None else current.sequence + 1
+    if isinstance(data.get("sequence"), int):  # scheduling's own count, when it sends one
+        sequence = data["sequence"]
     values = {
         "session_id": session_id, "kind": data.get("kind") or "in_person",
         "topic": data.get("topic"), "title": data.get("title") or "Sessione formativa",

@@ -128,7 +128,7 @@ def test_every_template_reaches_its_recipient_whole(live, smtp):
     first, second = body.participants
     local = only(mail.to(first["email"]), "Invito alla giornata formativa")
     calendar, event = calendar_of(local)
-    assert str(calendar["method"]) == "REQUEST" and str(event["uid"]) == f"{day.id}@coalizione"
+    assert str(calendar["method"]) == "REQUEST" and str(event["uid"]) == f"{day.id}@scheduling.coalizione"
     assert str(event["attendee"]) == f"mailto:{first['email']}"
     overview = only(contact, "Giornata formativa di Comune di Forlì")
     assert all(p["name"] in overview.get_body(("plain",)).get_content() for p in body.participants)

@@ -46,7 +46,7 @@ def test_a_local_day_invites_each_participant_and_gives_the_contact_the_overview
         assert "dalle 09:00 alle 17:00" in text and "Sala del Consiglio, Piazza Saffi 8, Forlì" in text
         calendar, event = ics_event(message)
         assert str(calendar["method"]) == "REQUEST"
-        assert str(event["uid"]) == f"{day.id}@coalizione"
+        assert str(event["uid"]) == f"{day.id}@scheduling.coalizione"
         assert event.decoded("dtstart") == day.starts_at and event.decoded("dtend") == day.ends_at
         assert str(event["location"]) == "Sala del Consiglio, Piazza Saffi 8, Forlì"
         assert str(event["attendee"]) == f"mailto:{person['email']}"
@@ -126,7 +126,7 @@ def test_a_cancelled_session_sends_the_cancellation_for_calendars(notify):
     assert "Motivo: Indisponibilità della sala" in text_of(message)
     calendar, event = ics_event(message)
     assert str(calendar["method"]) == "CANCEL" and str(event["status"]) == "CANCELLED"
-    assert str(event["uid"]) == f"{day.id}@coalizione"
+    assert str(event["uid"]) == f"{day.id}@scheduling.coalizione"
     assert len(notify.transport.sent) == 2
 
 
@@ -184,3 +184,26 @@ def test_the_deadline_reminder_reaches_only_bodies_still_unconfirmed(notify):
     text = text_of(reminder)
     assert "venerdì 30 giugno 2017, ore 23:59" in text and waiting.confirm_url in text
     assert len(notify.transport.to(confirmed.contact["email"])) == 1
+
+
+def test_a_session_cancelled_with_its_assignments_moved_sends_one_notice_and_the_new_invitation(
+        notify):
+    """scheduling cancels a session, then its assignments, then assigns the
+    bodies to another session: people hear of the cancellation once, then
+    get the invitation to the new day."""
+    body = known_body(notify, participants=1)
+    day, other = Training("in_person"), Training("in_person",
+                                                 datetime(2017, 7, 20, 7, 0, tzinfo=timezone.utc))
+    for training in (day, other):
+        notify.handle(training.scheduled())
+    notify.handle(body.assignment(day))
+    notify.send_all()
+    notify.transport.sent.clear()
+    notify.handle(day.cancelled())
+    notify.handle(body.assignment(day, kind="cancelled"))
+    notify.handle(body.assignment(other))
+    notify.send_all()
+    subjects = [m["Subject"] for m in notify.transport.to(body.participants[0]["email"])]
+    assert subjects == ["Annullato: Giornata formativa di Forlì del lunedì 10 luglio 2017",
+                        "Invito alla giornata formativa CO-AliZIONE del giovedì 20 luglio 2017"]
+    assert len(notify.transport.to(body.contact["email"])) == 2
