@@ -15,6 +15,10 @@ Load: closed-loop clients (16, then 64) over loopback, a new connection per
 request, each phase after a
 short warm-up. Needs RabbitMQ and PostgreSQL (AMQP_URL, POSTGRES_URL;
 defaults: the local ones). Prints its figures last as one JSON line.
+
+``BENCH_ENROLMENT_RELAY=0`` stops the worker before the load (a diagnosis
+of the web tier alone: on a small machine the relay's share of the CPU
+shows in the ratio).
 """
 from __future__ import annotations
 
@@ -236,6 +240,8 @@ def main() -> int:
         engine.dispose()
 
         worker = start([str(BIN / "python"), "-m", "enrolment", "worker"], env)
+        if os.environ.get("BENCH_ENROLMENT_RELAY", "1") == "0":  # diagnosis: web tier alone
+            stop(worker)
         processes.append(worker)
         port = free_port()
         service = gunicorn("enrolment.wsgi:app", port, env)
@@ -271,6 +277,8 @@ def main() -> int:
     b16, b64 = baseline_figures[16], baseline_figures[64]
     result = {
         "bench": "enrolment", "gunicorn": f"2 workers x {THREADS} threads",
+        "relay_running": os.environ.get("BENCH_ENROLMENT_RELAY", "1") != "0",
+        "cpus": os.cpu_count(),
         "rps_16": s16["rps"], "p50_ms_16": s16["p50_ms"], "p99_ms_16": s16["p99_ms"],
         "rps_64": s64["rps"], "p50_ms_64": s64["p50_ms"], "p99_ms_64": s64["p99_ms"],
         "baseline_rps_16": b16["rps"], "baseline_p99_ms_16": b16["p99_ms"],

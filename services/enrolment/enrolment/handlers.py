@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,7 +110,7 @@ def _emit(runtime: ServiceRuntime, session: Session, subject: str,
     with one statement (same envelopes, same transaction)."""
     now = runtime.clock.now()
     envelopes = [Envelope.new(type, runtime.name, subject, data, now) for type, data in announced]
-    session.execute(insert(runtime.outbox), [
+    session.execute(runtime.outbox.insert(), [
         {"event_id": e.id, "type": e.type, "subject": e.subject, "body": e.to_json(),
          "created_at": now} for e in envelopes])
 

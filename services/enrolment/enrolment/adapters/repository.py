@@ -5,7 +5,7 @@ import json
 import uuid
 from contextlib import contextmanager
 
-from sqlalchemy import and_, delete, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -43,13 +43,21 @@ def active_adhesion_id(session: Session, edition: str, entity_code: str) -> str 
         text(f"adhesions.{ACTIVE}"))).scalar()
 
 
+# Built once: the hot path then skips building and caching statements.
+_ENTITY_FOR_ENROLMENT = select(
+    entities,
+    select(adhesions.c.id).where(
+        adhesions.c.edition == bindparam("edition"), adhesions.c.entity_code == entities.c.code,
+        text(f"adhesions.{ACTIVE}")).exists().label("taken"),
+).where(entities.c.code == bindparam("code"))
+_INSERT_ADHESION = insert(adhesions)
+_INSERT_PEOPLE = insert(people)
+
+
 def entity_for_enrolment(session: Session, edition: str, code: str):
     """The replica's entity with ``taken`` (it has an active adhesion in
     ``edition``), in one query; None when unknown."""
-    taken = select(adhesions.c.id).where(
-        adhesions.c.edition == edition, adhesions.c.entity_code == entities.c.code,
-        text(f"adhesions.{ACTIVE}")).exists().label("taken")
-    return session.execute(select(entities, taken).where(entities.c.code == code)).first()
+    return session.execute(_ENTITY_FOR_ENROLMENT, {"edition": edition, "code": code}).first()
 
 
 @contextmanager
@@ -74,13 +82,13 @@ def insert_adhesion(session: Session, row: dict, contact: dict,
     """Insert a new adhesion and its people (two statements: the people go
     as one multi-row insert); returns the
     contact and participants with their new ids."""
-    session.execute(insert(adhesions).values(**row))
+    session.execute(_INSERT_ADHESION, row)
     contact = {"id": str(uuid.uuid4()), **{k: contact[k] for k in ("name", "role", "email",
                                                                    "phone")}}
     participants = [{"id": str(uuid.uuid4()), **{k: p[k] for k in ("name", "role", "email",
                                                                     "office")}}
                     for p in participants]
-    session.execute(insert(people), (
+    session.execute(_INSERT_PEOPLE, (
         [{"adhesion_id": row["id"], "kind": "contact", "position": 0, "office": None, **contact}]
         + [{"adhesion_id": row["id"], "kind": "participant", "position": i, "phone": None, **p}
            for i, p in enumerate(participants)]))
