@@ -29,9 +29,11 @@ def claim_batch(session: Session, inbox: Table, claims: list[tuple[str, Envelope
             seen.add((consumer, envelope.id))
             rows.append({"consumer": consumer, "event_id": envelope.id,
                          "event_type": envelope.type, "handled_at": now})
-    result = session.execute(
-        insert(inbox).values(rows).on_conflict_do_nothing()
-        .returning(inbox.c.consumer, inbox.c.event_id))
+    # One statement compiled once and cached, run as "insertmanyvalues":
+    # a literal multi-row VALUES would be compiled anew for every batch size.
+    statement = (insert(inbox).on_conflict_do_nothing()
+                 .returning(inbox.c.consumer, inbox.c.event_id))
+    result = session.execute(statement, rows)
     return {(r.consumer, r.event_id) for r in result}
 
 
