@@ -114,3 +114,13 @@ class Relay:
                 self._drop_connection()
                 stop.wait(delay)
         self._drop_connection()
+
+
+def prune_outbox(engine: Engine, outbox: Table, published_before) -> int:
+    """Delete rows published before ``published_before``; rows not yet
+    published are never deleted. Returns how many rows went."""
+    from sqlalchemy import delete
+    with engine.begin() as conn:
+        result = conn.execute(delete(outbox).where(outbox.c.published_at.is_not(None),
+                                                   outbox.c.published_at < published_before))
+    return result.rowcount or 0

@@ -10,6 +10,7 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -22,7 +23,7 @@ from .config import ServiceSettings
 from .consumer import EventConsumer, Subscription
 from .db import make_engine, messaging_tables, ping
 from .envelope import Envelope
-from .outbox import Relay, add_to_outbox
+from .outbox import Relay, add_to_outbox, prune_outbox
 
 log = logging.getLogger("coalizione.runtime")
 
@@ -106,12 +107,19 @@ class ServiceRuntime:
             conn.ensure_connection(max_retries=3)
             consumer.declare(conn)
 
+    def prune_outbox(self) -> int:
+        """Forget events published more than the retention period ago
+        (``COALIZIONE_OUTBOX_RETENTION_DAYS``, 7 by default)."""
+        cutoff = self.clock.now() - timedelta(days=self.settings.outbox_retention_days)
+        return prune_outbox(self.engine, self.outbox, cutoff)
+
     def start_worker(self, stop: threading.Event) -> list[threading.Thread]:
         """Start the relay, the consumer and periodic jobs as daemon threads."""
         targets = [(f"{self.name}-relay", self.relay().run)]
         if self.subscriptions:
             targets.append((f"{self.name}-consumer", self.consumer().run))
-        for job in self.periodic:
+        jobs = [*self.periodic, PeriodicJob("outbox-pruning", 3600.0, self.prune_outbox)]
+        for job in jobs:
             targets.append((f"{self.name}-{job.name}", _periodic(job)))
         threads = []
         for name, target in targets:

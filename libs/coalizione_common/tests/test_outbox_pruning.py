@@ -1,0 +1,35 @@
+"""Published events are forgotten after the retention period; events not
+yet published never are."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from tests.support.backbone import build, emit_many
+from tests.support.services import memory_bus
+
+
+def count(runtime, published: bool) -> int:
+    column = runtime.outbox.c.published_at
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(runtime.outbox).where(
+            column.is_not(None) if published else column.is_(None))).scalar()
+
+
+def test_only_old_published_rows_are_pruned(tmp_path):
+    runtime = build(f"sqlite:///{tmp_path / 'p.db'}", memory_bus())
+    runtime.settings = dataclasses.replace(runtime.settings, outbox_retention_days=7)
+    emit_many(runtime, 30)
+    now = runtime.clock.now()
+    with Session(runtime.engine) as session, session.begin():
+        ids = session.execute(select(runtime.outbox.c.id).order_by(runtime.outbox.c.id)).scalars().all()
+        session.execute(update(runtime.outbox).where(runtime.outbox.c.id.in_(ids[:10]))
+                        .values(published_at=now - timedelta(days=8)))
+        session.execute(update(runtime.outbox).where(runtime.outbox.c.id.in_(ids[10:20]))
+                        .values(published_at=now - timedelta(days=1)))
+    assert runtime.prune_outbox() == 10
+    assert count(runtime, published=True) == 10
+    assert count(runtime, published=False) == 10
