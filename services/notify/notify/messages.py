@@ -41,10 +41,15 @@ def italian_datetime(value: datetime) -> str:
     return f"{italian_date(value)}, ore {italian_time(value)}"
 
 
-def topic_label(topic_id: str | None) -> str:
-    if not topic_id:
+def topic_label(topic) -> str:
+    """A topic's title, or its id made readable when no title is known."""
+    if isinstance(topic, dict):
+        if topic.get("title"):
+            return topic["title"]
+        topic = topic.get("id")
+    if not topic:
         return ""
-    text = str(topic_id).replace("_", " ").replace("-", " ").strip()
+    text = str(topic).replace("_", " ").replace("-", " ").strip()
     return text[:1].upper() + text[1:]
 
 

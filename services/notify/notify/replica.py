@@ -26,6 +26,19 @@ def instant(raw) -> datetime | None:
 
 
 # adhesions and people -------------------------------------------------------
+def topics_of(data: dict) -> list[dict]:
+    """The chosen webinar topics as ``{"id", "title"}``: roster.updated
+    names them by id; a title comes along when the event carries one
+    (``webinar_topic_titles`` {id: title}, or topics as objects)."""
+    titles = data.get("webinar_topic_titles") or {}
+    topics = []
+    for item in data.get("webinar_topics") or []:
+        topic_id = item.get("id") if isinstance(item, dict) else item
+        title = item.get("title") if isinstance(item, dict) else None
+        topics.append({"id": topic_id, "title": title or titles.get(topic_id)})
+    return topics
+
+
 def apply_roster(session: Session, data: dict, now: datetime) -> bool:
     """Store the roster of ``roster.updated``; False if a newer one is
     already stored (the event is then older news)."""
@@ -43,7 +56,7 @@ def apply_roster(session: Session, data: dict, now: datetime) -> bool:
         "adhesion_id": adhesion_id, "edition": data.get("edition"),
         "entity_code": entity.get("code") or data.get("entity_code") or "",
         "entity": entity, "status": data.get("status") or "pending_confirmation",
-        "contact_id": contact.get("id"), "webinar_topics": list(data.get("webinar_topics") or []),
+        "contact_id": contact.get("id"), "webinar_topics": topics_of(data),
         "manage_url": links.get("manage"), "changed_at": changed_at, "updated_at": now,
     }
     if links.get("confirm"):

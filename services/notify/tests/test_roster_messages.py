@@ -125,3 +125,14 @@ def test_erasure_forgets_addresses_and_cancels_what_was_not_sent(notify):
     assert notify.send_all() == 0
     [event] = outbox_events(notify)
     assert event["type"] == "notification.failed" and "erased" in event["data"]["reason"]
+
+
+def test_topic_titles_are_shown_when_the_event_carries_them(notify):
+    body = Body()
+    notify.handle(body.roster("confirmed", webinar_topic_titles={
+        "reti_coalizioni_locali": "Reti e coalizioni locali per l'integrazione"}))
+    notify.send_all()
+    [receipt] = notify.transport.to(body.contact["email"])
+    text = receipt.get_body(("plain",)).get_content()
+    assert ("Webinar di interesse: Reti e coalizioni locali per l'integrazione; "
+            "Accoglienza integrata") in text
