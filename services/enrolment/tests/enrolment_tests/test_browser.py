@@ -140,3 +140,22 @@ def test_the_typeahead_falls_back_to_the_enrolment_replica(served, page):
     page.get_by_role("option", name="Cesena (FC)").click()
     expect(page.locator("#entity_code")).to_have_value("040007")
     expect(page.locator("#ente-status")).to_contain_text("può aderire")
+
+
+def test_every_control_is_labelled_and_focus_is_visible(served, page):
+    base, _ = served
+    page.goto(base + "/")
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, select, button')]
+        .filter(el => el.type !== 'hidden' && !el.closest('[aria-hidden=true]'))
+        .filter(el => el.tagName === 'BUTTON' ? !el.textContent.trim()
+                      : !(el.labels && el.labels.length))
+        .map(el => el.id || el.name)""")
+    assert unlabelled == []
+    order = []
+    for _ in range(4):                    # skip link, the brand, then the form
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("() => document.activeElement.id || "
+                                   "document.activeElement.textContent.trim()"))
+    assert order[0] == "Vai al contenuto" and "ente" in order
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
