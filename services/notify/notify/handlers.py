@@ -119,6 +119,8 @@ def session_notice(runtime, session: Session, *, occasion: str, event_id: str, t
     if adhesion is None or adhesion["contact"] is None:
         log.info("no roster yet for adhesion %s: %s waits", assignment["adhesion_id"], template)
         return
+    if adhesion["status"] == "withdrawn":
+        return
     concerned = people_of(assignment, adhesion)
     now = runtime.clock.now()
     audiences = [(p, "participant") for p in concerned] + [(adhesion["contact"], "contact")]

@@ -206,3 +206,16 @@ def test_a_session_cancelled_with_its_assignments_moved_sends_one_notice_and_the
     assert subjects == ["Annullato: Giornata formativa di Forlì del lunedì 10 luglio 2017",
                         "Invito alla giornata formativa CO-AliZIONE del giovedì 20 luglio 2017"]
     assert len(notify.transport.to(body.contact["email"])) == 2
+
+
+def test_a_withdrawn_body_is_neither_invited_nor_reminded(notify):
+    body = known_body(notify, participants=1)
+    notify.handle(body.roster("withdrawn"))
+    notify.send_all()
+    notify.transport.sent.clear()
+    soon = Training("webinar", notify.clock.now().replace(microsecond=0) + timedelta(days=1))
+    notify.handle(soon.scheduled())
+    notify.handle(body.assignment(soon))
+    reminders.run(notify)
+    notify.send_all()
+    assert notify.transport.sent == []
