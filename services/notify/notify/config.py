@@ -43,7 +43,7 @@ class NotifyConfig:
     smtp_timeout: float = 30.0
     smtp_helo: str | None = None
     sender_interval: float = 1.0
-    sender_batch: int = 50
+    sender_batch: int = 200
     sending_lease: float = 300.0
     reminder_days: float = 2.0
     reminder_interval: float = 300.0

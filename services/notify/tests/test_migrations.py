@@ -1,4 +1,5 @@
 """The Alembic history builds exactly the tables the code declares."""
+import pytest
 from alembic import command
 
 from coalizione_common.db import make_engine
@@ -18,3 +19,13 @@ def test_the_schema_downgrades_to_nothing_and_back(tmp_path):
     command.downgrade(alembic_config(MIGRATIONS, engine), "base")
     upgrade(engine, MIGRATIONS)
     command.check(alembic_config(MIGRATIONS, engine))
+
+
+@pytest.mark.integration
+def test_upgrade_head_on_postgresql_matches_the_metadata(postgres_database):
+    engine = make_engine(postgres_database("notify_schema"))
+    try:
+        upgrade(engine, MIGRATIONS)
+        command.check(alembic_config(MIGRATIONS, engine))
+    finally:
+        engine.dispose()
