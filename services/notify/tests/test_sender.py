@@ -115,3 +115,15 @@ def test_the_mail_folder_follows_the_var_dir_or_the_database(tmp_path):
                                               "NOTIFY_MAX_ATTEMPTS": "3"})
     assert config.retry_backoff == (0.1, 0.5) and config.max_attempts == 3
     assert [config.backoff(n).total_seconds() for n in (1, 2, 3)] == [0.1, 0.5, 0.5]
+
+
+def test_outcomes_keep_the_event_contract(notify):
+    """notification.sent and notification.failed as docs/events/ describe them."""
+    from tests.contract.schemas import problems
+    notify.transport.script = ["550 5.1.1 mailbox unknown"]
+    notify.handle(Body().roster("submitted"))
+    notify.handle(Body().roster("submitted"))
+    Sender(notify).run_once()
+    events = outbox_events(notify)
+    assert sorted(e["type"] for e in events) == ["notification.failed", "notification.sent"]
+    assert [problems(e) for e in events] == [[], []]
