@@ -14,17 +14,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_runtime(settings: ServiceSettings | None = None, enrolment: EnrolmentSettings | None
-                  = None, **kwargs) -> ServiceRuntime:
-    settings = settings or ServiceSettings.from_env("enrolment")
+                  = None, environ: dict | None = None, **kwargs) -> ServiceRuntime:
+    """The enrolment's runtime; ``runtime.enrolment`` holds its own settings
+    (read from ``environ``, else the process environment)."""
+    settings = settings or ServiceSettings.from_env("enrolment", environ)
     runtime = ServiceRuntime(settings, metadata, MIGRATIONS, **kwargs)
-    runtime.enrolment = enrolment or EnrolmentSettings.from_env(settings.database_url)
+    runtime.enrolment = enrolment or EnrolmentSettings.from_env(settings.database_url, environ)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     runtime.periodic.append(PeriodicJob("resync", runtime.enrolment.resync_check,
                                         lambda: handlers.request_resync_if_empty(runtime)))
     return runtime
 
 
-def prepare(runtime: ServiceRuntime) -> None:
+def prepare(runtime: ServiceRuntime, environ: dict | None = None) -> None:
     """Make the database ready before the service starts. (The worker's
     ``resync`` job asks the registry for every entity while the replica is
     empty.)"""

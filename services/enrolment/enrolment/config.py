@@ -17,7 +17,7 @@ class EnrolmentSettings:
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""
     confirm_ttl_hours: float = 168.0
-    rate_limit: int = 30
+    rate_limit: int = 60
     rate_window: float = 60.0
     trust_proxy: bool = False
     resync_check: float = 15.0
@@ -26,7 +26,7 @@ class EnrolmentSettings:
     @classmethod
     def from_env(cls, database_url: str, environ: dict | None = None) -> "EnrolmentSettings":
         env = environ if environ is not None else os.environ
-        count, _, window = (env.get("ENROLMENT_RATE_LIMIT") or "30/60").partition("/")
+        count, _, window = (env.get("ENROLMENT_RATE_LIMIT") or "60/60").partition("/")
         return cls(
             public_base_url=(env.get("PUBLIC_BASE_URL")
                              or f"http://127.0.0.1:{env.get('PORT') or 8000}").rstrip("/"),
