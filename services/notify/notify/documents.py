@@ -12,9 +12,15 @@ STATUS_LABELS = {"pending_confirmation": "In attesa di conferma", "confirmed": "
                  "withdrawn": "Ritirata"}
 
 
+_FOLD = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
+                       "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u20ac": "EUR",
+                       "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d",
+                       "\u0131": "i", "\u0152": "OE", "\u0153": "oe"})
+
+
 def _latin1(text) -> str:
     """The PDF core fonts speak Latin-1: keep Italian accents, fold the rest."""
-    text = "" if text is None else str(text)
+    text = ("" if text is None else str(text)).translate(_FOLD)
     out = []
     for char in text:
         try:

@@ -136,3 +136,16 @@ def test_topic_titles_are_shown_when_the_event_carries_them(notify):
     text = receipt.get_body(("plain",)).get_content()
     assert ("Webinar di interesse: Reti e coalizioni locali per l'integrazione; "
             "Accoglienza integrata") in text
+
+
+def test_the_pdf_folds_what_its_fonts_cannot_draw(notify):
+    body = Body(participants=1)
+    body.participants[0]["name"] = "Łukasz Dvořák"
+    body.participants[0]["office"] = "Servizi sociali — ufficio “stranieri”"
+    notify.handle(body.roster("confirmed"))
+    notify.send_all()
+    [receipt] = notify.transport.to(body.contact["email"])
+    assert "Łukasz Dvořák" in receipt.get_body(("plain",)).get_content()
+    pdf = attachments(receipt)["scheda-di-adesione.pdf"]
+    drawn = pdf_text(pdf.get_content())
+    assert 'Lukasz Dvorák - Funzionario, Servizi sociali - ufficio "stranieri"' in drawn
