@@ -2,8 +2,9 @@
 checked against docs/events/ when the session ends.
 
 Enable it with ``-p tests.contract.plugin`` (pytest.ini ``addopts``). It
-wraps ``ServiceRuntime.emit``, through which every service writes its
-events to the outbox, and records envelopes whose source is one of the
+listens to every INSERT into an ``outbox`` table (SQLAlchemy's
+``after_execute`` on all engines), which is how every service writes its
+events, and records envelopes whose source is one of the
 four services (test probes with other sources are ignored). Events that
 break the contract are listed with the test that emitted them and fail the
 session. Events emitted in other processes (the embedded process, the
@@ -26,20 +27,47 @@ _seen: list[tuple[str, dict]] = []
 _current = {"test": "(outside a test)"}
 
 
+def _bodies(clauseelement, multiparams, params, dialect) -> list[str]:
+    """The ``body`` values an INSERT into an outbox table carries, whether
+    given as executemany parameters or as multi-row VALUES."""
+    found = []
+    groups = list(multiparams or [])
+    if params:
+        groups.append(params)
+    for group in groups:
+        for row in (group if isinstance(group, (list, tuple)) else [group]):
+            if isinstance(row, dict) and isinstance(row.get("body"), str):
+                found.append(row["body"])
+    if not found:
+        compiled = clauseelement.compile(dialect=dialect).params
+        found = [v for k, v in compiled.items() if k.startswith("body") and isinstance(v, str)]
+    return found
+
+
 def pytest_configure(config):
-    from coalizione_common.runtime import ServiceRuntime
-    original = ServiceRuntime.emit
-    if getattr(original, "_contract_recorded", False):
+    """Listen to every INSERT into an ``outbox`` table on any engine:
+    ``ServiceRuntime.emit`` and any other way a service writes its events."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.sql.dml import Insert
+    if getattr(Engine, "_contract_recorded", False):
         return
+    recorded: set[str] = set()
 
-    def emit(self, session, type, subject, data):
-        envelope = original(self, session, type, subject, data)
-        if envelope.source in SERVICE_SOURCES:
-            _seen.append((_current["test"], envelope.to_dict()))
-        return envelope
+    def after_execute(conn, clauseelement, multiparams, params, execution_options, result):
+        if not isinstance(clauseelement, Insert) or clauseelement.table.name != "outbox":
+            return
+        for body in _bodies(clauseelement, multiparams, params, conn.dialect):
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                doc = {"type": None, "id": body[:40], "source": None}
+            if doc.get("source") in SERVICE_SOURCES and doc.get("id") not in recorded:
+                recorded.add(doc.get("id"))
+                _seen.append((_current["test"], doc))
 
-    emit._contract_recorded = True
-    ServiceRuntime.emit = emit
+    event.listen(Engine, "after_execute", after_execute)
+    Engine._contract_recorded = True
 
 
 @pytest.hookimpl(wrapper=True)
