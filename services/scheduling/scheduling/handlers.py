@@ -104,15 +104,23 @@ def _active(session: Session, adhesion_id: str) -> list[dict]:
 
 def _create_assignment(runtime, session: Session, session_id: str, adhesion: dict,
                        pinned: bool = False) -> dict:
-    participant_ids = [p["id"] for p in adhesion["participants"]]
-    row = {"id": str(uuid.uuid4()), "session_id": session_id,
-           "adhesion_id": adhesion["adhesion_id"], "entity_code": adhesion["entity_code"],
-           "participant_ids": participant_ids, "headcount": max(1, adhesion["headcount"]),
-           "status": "active", "pinned": pinned, "created_at": runtime.clock.now(),
-           "cancelled_at": None}
-    session.execute(insert(assignments).values(**row))
-    runtime.emit(session, "assignment.created", session_id, _assignment_event(row))
-    return row
+    return _create_assignments(runtime, session, [(session_id, adhesion)], pinned)[0]
+
+
+def _create_assignments(runtime, session: Session, pairs: list[tuple[str, dict]],
+                        pinned: bool = False) -> list[dict]:
+    """Assign each (session id, adhesion) pair, in one multi-row insert."""
+    now = runtime.clock.now()
+    rows = [{"id": str(uuid.uuid4()), "session_id": session_id,
+             "adhesion_id": adhesion["adhesion_id"], "entity_code": adhesion["entity_code"],
+             "participant_ids": [p["id"] for p in adhesion["participants"]],
+             "headcount": max(1, adhesion["headcount"]), "status": "active", "pinned": pinned,
+             "created_at": now, "cancelled_at": None} for session_id, adhesion in pairs]
+    if rows:
+        session.execute(insert(assignments), rows)
+    for row in rows:
+        runtime.emit(session, "assignment.created", row["session_id"], _assignment_event(row))
+    return rows
 
 
 def _cancel_assignment(runtime, session: Session, row: dict) -> None:
@@ -199,8 +207,8 @@ def publish(runtime, session: Session, config, open_days: bool = False,
         runtime.emit(session, "session.scheduled", s.id, session_event(row))
     rows = {r["adhesion_id"]: dict(r) for r in session.execute(select(adhesions).where(
         adhesions.c.adhesion_id.in_({a for _, a in proposal.placements}))).mappings()}
-    for session_id, adhesion_id in proposal.placements:
-        _create_assignment(runtime, session, session_id, rows[adhesion_id])
+    _create_assignments(runtime, session, [(session_id, rows[adhesion_id])
+                                           for session_id, adhesion_id in proposal.placements])
     placed = {a for _, a in proposal.placements}
     session.execute(delete(waiting_list).where(waiting_list.c.adhesion_id.in_(placed)))
     regions = {r["adhesion_id"]: r["region"] for r in rows.values()}

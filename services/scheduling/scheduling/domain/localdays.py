@@ -65,7 +65,7 @@ class SolverOptions:
     most this much for the restricted MILP."""
 
     time_limit: float = 25.0
-    polish_limit: float = 5.0
+    polish_limit: float = 3.0
     mip_rel_gap: float = 0.005
     k_nearest: int = 20
     workers: int = 1
@@ -227,7 +227,7 @@ class _Model:
     """One region's distances and the two models solved on them."""
 
     def __init__(self, bodies: list[Body], venues: list[Venue], k_nearest: int,
-                 polish_limit: float = 5.0):
+                 polish_limit: float = 3.0):
         self.bodies, self.venues = bodies, venues
         self.dist = distance_matrix([b.lat for b in bodies], [b.lon for b in bodies],
                                     [v.lat for v in venues], [v.lon for v in venues])
