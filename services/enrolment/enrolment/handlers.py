@@ -68,8 +68,8 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
     confirm, confirm_hash, expires = _new_confirmation(runtime, now)
     try:
         # A Core connection, not an ORM session: this is the hot path.
-        with runtime.engine.begin() as session:
-            entity = repo.entity_for_enrolment(session, CURRENT.id, values["entity_code"])
+        with runtime.engine.begin() as conn:
+            entity = repo.entity_for_enrolment(conn, CURRENT.id, values["entity_code"])
             if entity is None:
                 raise UnknownEntity(f"Nessun ente con codice {values['entity_code']!r} "
                                     "nell'anagrafe degli enti.", entity_code=values["entity_code"])
@@ -86,13 +86,13 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
                    "privacy_notice_read_at": now, "manage_token_hash": tokens.digest(manage),
                    "manage_nonce": nonce, "confirm_token_hash": confirm_hash,
                    "confirm_expires_at": expires, "submitted_at": now, "updated_at": now}
-            with repo.pipelined(session):
-                contact, participants = repo.insert_adhesion(session, row, values["contact"],
+            with repo.pipelined(conn):
+                contact, participants = repo.insert_adhesion(conn, row, values["contact"],
                                                              values["participants"])
                 adhesion = dict(row, webinar_topics=list(values["webinar_topics"]),
                                 contact=contact, participants=participants, confirmed_at=None,
                                 withdrawn_at=None, version=1)
-                _emit(runtime, session, adhesion_id, [
+                _emit(runtime, conn, adhesion_id, [
                     ("adhesion.submitted", events.submitted(adhesion)),
                     ("roster.updated", events.roster(
                         adhesion, "submitted", now, manage_url(runtime, adhesion),
@@ -104,7 +104,7 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
     return Submitted(adhesion, manage)
 
 
-def _emit(runtime: ServiceRuntime, session: Session, subject: str,
+def _emit(runtime: ServiceRuntime, session, subject: str,
           announced: list[tuple[str, dict]]) -> None:
     """``runtime.emit`` for the events of one change, written to the outbox
     with one statement (same envelopes, same transaction)."""

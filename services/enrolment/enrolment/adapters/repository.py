@@ -54,14 +54,14 @@ _INSERT_ADHESION = insert(adhesions)
 _INSERT_PEOPLE = insert(people)
 
 
-def entity_for_enrolment(session: Session, edition: str, code: str):
+def entity_for_enrolment(session: Session | Connection, edition: str, code: str):
     """The replica's entity with ``taken`` (it has an active adhesion in
     ``edition``), in one query; None when unknown."""
     return session.execute(_ENTITY_FOR_ENROLMENT, {"edition": edition, "code": code}).first()
 
 
 @contextmanager
-def pipelined(session: Session):
+def pipelined(session: Session | Connection):
     """On PostgreSQL (psycopg), send the statements of the block in one
     round trip: they must not need each other's results. Elsewhere a no-op."""
     connection = session if isinstance(session, Connection) else session.connection()
@@ -77,7 +77,7 @@ def pipelined(session: Session):
         raise IntegrityError("pipelined insert", None, exc) from exc
 
 
-def insert_adhesion(session: Session, row: dict, contact: dict,
+def insert_adhesion(session: Session | Connection, row: dict, contact: dict,
                     participants: list[dict]) -> tuple[dict, list[dict]]:
     """Insert a new adhesion and its people (two statements: the people go
     as one multi-row insert); returns the

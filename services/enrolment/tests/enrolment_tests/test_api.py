@@ -3,7 +3,6 @@ and its events, through the Flask test client on SQLite."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 
 import pytest
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
 
 from .builders import outbox
 from .test_api import confirm_token_of, move_clock, submit
