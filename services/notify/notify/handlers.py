@@ -55,7 +55,8 @@ def adhesion_context(adhesion: dict) -> dict:
 def roster_updated(runtime, session: Session, envelope: Envelope) -> None:
     data = envelope.data
     now = runtime.clock.now()
-    if not replica.apply_roster(session, data, now):
+    current = replica.apply_roster(session, data, now)
+    if not current:
         log.info("roster of %s older than the one stored", data["adhesion_id"])
     adhesion = replica.adhesion(session, data["adhesion_id"])
     template = ROSTER_TEMPLATES.get(data.get("reason") or "")
@@ -64,6 +65,9 @@ def roster_updated(runtime, session: Session, envelope: Envelope) -> None:
     if template == "confirmation_request" and not links.get("confirm"):
         log.warning("roster.updated %s asks for confirmation without a link", envelope.id)
         template = None
+    if template == "confirmation_request" and not current \
+            and adhesion["status"] != "pending_confirmation":
+        template = None  # it arrived late: the adhesion was confirmed or withdrawn since
     if template and contact:
         context = adhesion_context(adhesion)
         context.update(confirm_url=links.get("confirm"),

@@ -149,3 +149,13 @@ def test_the_pdf_folds_what_its_fonts_cannot_draw(notify):
     pdf = attachments(receipt)["scheda-di-adesione.pdf"]
     drawn = pdf_text(pdf.get_content())
     assert 'Lukasz Dvorák - Funzionario, Servizi sociali - ufficio "stranieri"' in drawn
+
+
+def test_a_confirmation_request_arriving_after_the_confirmation_is_not_sent(notify):
+    body = Body()
+    request = body.roster("submitted")
+    notify.handle(body.roster("confirmed"))
+    notify.handle(request)
+    notify.send_all()
+    assert [m["Subject"][:20] for m in notify.transport.to(body.contact["email"])] == [
+        "Adesione confermata:"]
