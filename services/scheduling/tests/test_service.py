@@ -326,3 +326,18 @@ def test_a_replan_when_asked_moves_bodies_but_never_the_pinned_ones(service, row
     for session_id in replan.json["cancelled_sessions"]:
         assert session_id not in by_id
 
+
+
+def test_the_command_line_proposes_and_publishes(service, rows, capsys):
+    from coalizione_common.cli import main
+    from scheduling.cli import commands
+    runtime = service.runtime
+    adhesions = enrol(runtime, eligible(rows)[:10], people=2)
+    assert main("scheduling", lambda: runtime, ["plan"], extra=commands) == 0
+    proposed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert proposed["bodies"] == 10 and proposed["published"] is False
+    assert sessions_by_id(service) == {}
+    assert main("scheduling", lambda: runtime, ["plan", "--publish"], extra=commands) == 0
+    published = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert published["published"] is True and published["total_km"] == proposed["total_km"]
+    check_plan(service, adhesions)
