@@ -14,7 +14,8 @@ from coalizione_common.envelope import Envelope
 from coalizione_common.http import Problem
 from coalizione_common.runtime import ServiceRuntime
 
-from .adapters.orm import adhesions, assignments, attendance, entities, sessions, venues, waiting_list
+from .adapters.orm import (adhesions, assignments, attendance, entities, sessions, venues,
+                           waiting_list)
 from .domain.dates import is_working_date
 from .domain.webinars import ROME
 from .planning import Proposal, propose
@@ -78,10 +79,14 @@ def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelop
         for a in _active(session, adhesion_id):
             _cancel_assignment(runtime, session, a)
         session.execute(delete(waiting_list).where(waiting_list.c.adhesion_id == adhesion_id))
-    elif row and [p["id"] for p in values["participants"]] != [p["id"] for p in row["participants"]]:
+    elif row and _ids(values["participants"]) != _ids(row["participants"]):
         for a in _active(session, adhesion_id):
             _cancel_assignment(runtime, session, a)
             _create_assignment(runtime, session, a["session_id"], values, a["pinned"])
+
+
+def _ids(people: list[dict]) -> list[str]:
+    return [p["id"] for p in people]
 
 
 _ORDER = {"pending_confirmation": 0, "confirmation_requested": 0, "submitted": 0,
@@ -187,13 +192,15 @@ def publish(runtime, session: Session, config, open_days: bool = False,
     for session_id in proposal.cancelled_sessions:
         row = get_session(session, session_id)
         for a in session.execute(select(assignments).where(
-                assignments.c.session_id == session_id, assignments.c.status == "active")).mappings():
+                assignments.c.session_id == session_id,
+                assignments.c.status == "active")).mappings():
             _cancel_assignment(runtime, session, dict(a))
         reason = "Giornata non più necessaria dopo la ripianificazione"
         session.execute(update(sessions).where(sessions.c.id == session_id).values(
             status="cancelled", cancel_reason=reason, updated_at=now, sequence=row["sequence"] + 1))
         row.update(status="cancelled", sequence=row["sequence"] + 1)
-        runtime.emit(session, "session.cancelled", session_id, session_event(row) | {"reason": reason})
+        runtime.emit(session, "session.cancelled", session_id,
+                     session_event(row) | {"reason": reason})
     for s in proposal.sessions:
         venue = s.venue or {}
         row = {"id": s.id, "kind": s.kind, "status": "scheduled", "topic": s.topic,
@@ -272,7 +279,8 @@ def reschedule(runtime, session: Session, session_id: str, starts_at: datetime,
     overlap are returned as ``clashes`` for the operator to move."""
     row = get_session(session, session_id)
     if row["status"] != "scheduled":
-        raise Problem(409, "session-cancelled", "Session cancelled", f"Session {session_id} is cancelled.")
+        raise Problem(409, "session-cancelled", "Session cancelled",
+                      f"Session {session_id} is cancelled.")
     ends_at = ends_at or starts_at + (row["ends_at"] - row["starts_at"])
     if ends_at <= starts_at:
         raise Problem(422, "validation", "Invalid times", "ends_at must follow starts_at.",
@@ -301,7 +309,8 @@ def reschedule(runtime, session: Session, session_id: str, starts_at: datetime,
                        venue_address=venue.get("address") or row["venue_address"])
     session.execute(update(sessions).where(sessions.c.id == session_id).values(**changes))
     row.update(changes)
-    runtime.emit(session, "session.rescheduled", session_id, session_event(row) | {"previous": previous})
+    runtime.emit(session, "session.rescheduled", session_id,
+                 session_event(row) | {"previous": previous})
     return row | {"clashes": clashes_of(session, session_id)}
 
 
@@ -324,7 +333,8 @@ def clashes_of(session: Session, session_id: str) -> list[str]:
 
 
 def _conflict(a: dict, b: dict) -> bool:
-    if _aware(a["starts_at"]) < _aware(b["ends_at"]) and _aware(b["starts_at"]) < _aware(a["ends_at"]):
+    if (_aware(a["starts_at"]) < _aware(b["ends_at"])
+            and _aware(b["starts_at"]) < _aware(a["ends_at"])):
         return True
     if "in_person" in (a["kind"], b["kind"]) and a["kind"] != b["kind"]:
         return _aware(a["starts_at"]).astimezone(ROME).date() == \
@@ -344,16 +354,19 @@ def cancel(runtime, session: Session, session_id: str, reason: str,
     to the waiting list for the next re-plan."""
     row = get_session(session, session_id)
     if row["status"] != "scheduled":
-        raise Problem(409, "session-cancelled", "Already cancelled", f"Session {session_id} is cancelled.")
+        raise Problem(409, "session-cancelled", "Already cancelled",
+                      f"Session {session_id} is cancelled.")
     if move_to:
         target = get_session(session, move_to)
-        if target["kind"] != row["kind"] or target["status"] != "scheduled" or move_to == session_id:
+        if (target["kind"] != row["kind"] or target["status"] != "scheduled"
+                or move_to == session_id):
             raise Problem(422, "validation", "Invalid target session",
                           "move_to must be another scheduled session of the same kind.",
                           errors=[{"field": "move_to", "message": "not a suitable session"}])
     members = [dict(a) for a in session.execute(select(assignments).where(
         assignments.c.session_id == session_id, assignments.c.status == "active")).mappings()]
-    if move_to and _load(session, move_to) + sum(a["headcount"] for a in members) > target["capacity"]:
+    moving = sum(a["headcount"] for a in members)
+    if move_to and _load(session, move_to) + moving > target["capacity"]:
         raise Problem(409, "session-full", "Target session full",
                       f"Session {move_to} cannot take the {len(members)} bodies of this one.")
     now = runtime.clock.now()
@@ -404,8 +417,8 @@ def mark_attendance(runtime, session: Session, session_id: str, records: list[di
                       errors=errors)
     now = runtime.clock.now()
     for r in records:
-        upsert(session, attendance, {"session_id": session_id, "participant_id": r["participant_id"],
-                                     "adhesion_id": assigned[r["participant_id"]],
-                                     "present": r["present"], "marked_at": now},
-               key=("session_id", "participant_id"))
+        upsert(session, attendance, {
+            "session_id": session_id, "participant_id": r["participant_id"],
+            "adhesion_id": assigned[r["participant_id"]], "present": r["present"],
+            "marked_at": now}, key=("session_id", "participant_id"))
     return records

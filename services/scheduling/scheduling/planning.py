@@ -8,15 +8,14 @@ operator asks to open new days for them (``open_days``).
 """
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .adapters.orm import adhesions, assignments, entities, sessions, venues, waiting_list
+from .adapters.orm import adhesions, assignments, entities, sessions, venues
 from .config import PlanningConfig
 from .domain.dates import assign_dates
 from .domain.localdays import (Body, Day, SolverOptions, Venue, days_per_region, plan_local_days,
@@ -66,7 +65,8 @@ def _bodies(db: Session) -> tuple[dict[str, Body], dict[str, dict], list[dict]]:
         region = row["entity_region"] or row["region"]
         info[row["adhesion_id"]] = dict(row)
         if row["lat"] is None or row["lon"] is None or not region:
-            unplaceable.append({"adhesion_id": row["adhesion_id"], "entity_code": row["entity_code"],
+            unplaceable.append({"adhesion_id": row["adhesion_id"],
+                                "entity_code": row["entity_code"],
                                 "reason": "no coordinates or region for this body yet"})
             continue
         bodies[row["adhesion_id"]] = Body(row["adhesion_id"], row["entity_code"], region,
@@ -261,7 +261,8 @@ def _webinars(db, config, bodies, info, local_day, start):
         for a in db.execute(select(assignments).where(
                 assignments.c.status == "active",
                 assignments.c.session_id.in_(list(existing)))).mappings():
-            learner = learners.get(a["adhesion_id"]) or Learner(a["adhesion_id"], a["headcount"], ())
+            learner = (learners.get(a["adhesion_id"])
+                       or Learner(a["adhesion_id"], a["headcount"], ()))
             webinar = existing[a["session_id"]]
             if learner.local_day == webinar.starts_at.date():
                 # the body's (new) local day fell on this webinar: seat it again

@@ -3,7 +3,7 @@ venues, waiting list and attendance. Reads need a viewer token, changes
 an operator token."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import func, select
@@ -64,12 +64,14 @@ def session_view(row: dict, load: int | None = None) -> dict:
 def assignment_view(row: dict) -> dict:
     return {"id": row["id"], "session_id": row["session_id"], "adhesion_id": row["adhesion_id"],
             "entity_code": row["entity_code"], "participant_ids": list(row["participant_ids"]),
-            "status": row["status"], "pinned": row["pinned"], "created_at": _instant(row["created_at"]),
+            "status": row["status"], "pinned": row["pinned"],
+            "created_at": _instant(row["created_at"]),
             "cancelled_at": _instant(row["cancelled_at"])}
 
 
 def proposal_view(proposal, published: bool) -> dict:
     counts: dict[str, int] = {}
+    index = {s.id: i for i, s in enumerate(proposal.sessions)}
     for session_id, _ in proposal.placements:
         counts[session_id] = counts.get(session_id, 0) + 1
     return {"mode": proposal.mode, "published": published, "metrics": proposal.metrics,
@@ -80,10 +82,8 @@ def proposal_view(proposal, published: bool) -> dict:
                           "starts_at": _instant(s.starts_at), "ends_at": _instant(s.ends_at),
                           "capacity": s.capacity, "bodies": counts.get(s.id, 0)}
                          for s in proposal.sessions],
-            "assignments": [{"session_id": sid if published or sid not in
-                             {s.id for s in proposal.sessions} else None,
-                             "proposed_session": None if published else
-                             next((i for i, s in enumerate(proposal.sessions) if s.id == sid), None),
+            "assignments": [{"session_id": sid if published or sid not in index else None,
+                             "proposed_session": None if published else index.get(sid),
                              "adhesion_id": aid} for sid, aid in proposal.placements],
             "waiting_list": proposal.waiting, "unplaceable": proposal.unplaceable,
             "cancelled_sessions": proposal.cancelled_sessions,
@@ -245,8 +245,8 @@ def list_waiting():
 @require_role("viewer")
 def list_venues():
     with Session(_runtime().engine) as db:
-        return {"items": [dict(r) | {"updated_at": _instant(r["updated_at"])}
-                          for r in db.execute(select(venues).order_by(venues.c.entity_code)).mappings()]}
+        rows = db.execute(select(venues).order_by(venues.c.entity_code)).mappings()
+        return {"items": [dict(r) | {"updated_at": _instant(r["updated_at"])} for r in rows]}
 
 
 @operations.put("/venues/<code>")

@@ -395,7 +395,8 @@ def _improve(model: _Model, best: _Solution, deadline: float) -> _Solution:
     return best
 
 
-def split_into_days(bodies: list[Body], count: int, capacity: int) -> tuple[list[list[Body]], list[Body]]:
+def split_into_days(bodies: list[Body], count: int,
+                    capacity: int) -> tuple[list[list[Body]], list[Body]]:
     """Share a venue's bodies among its ``count`` days (first fit
     decreasing); what does not fit is returned as overflow."""
     groups: list[list[Body]] = [[] for _ in range(count)]

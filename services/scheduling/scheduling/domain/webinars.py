@@ -93,7 +93,8 @@ def plan_webinars(learners: list[Learner], start: date, options: WebinarOptions,
     slots = (s for s in _slots(start, options) if after is None or s > after)
     while any(left.values()):
         at = next(slots)
-        for topic in sorted((t for t in left if left[t]), key=lambda t: (-left[t], t))[:options.parallel]:
+        open_topics = sorted((t for t in left if left[t]), key=lambda t: (-left[t], t))
+        for topic in open_topics[:options.parallel]:
             sessions.append(Webinar(topic, at, at + duration, options.seats))
             left[topic] -= 1
     todo.sort(key=lambda p: (-len(set(p[0].topics) & set(topics)), -p[0].participants, p[0].key,
