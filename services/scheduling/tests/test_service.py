@@ -341,3 +341,38 @@ def test_the_command_line_proposes_and_publishes(service, rows, capsys):
     published = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert published["published"] is True and published["total_km"] == proposed["total_km"]
     check_plan(service, adhesions)
+
+
+def test_clashes_are_reported_on_reschedule_and_refused_on_pin(service, rows):
+    runtime = service.runtime
+    adhesions = enrol(runtime, eligible(rows), seed=4, people=2)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    by_id = sessions_by_id(service)
+    items = active_assignments(service)
+    mine = {}
+    for a in items:
+        mine.setdefault(a["adhesion_id"], []).append(by_id[a["session_id"]])
+    body, sessions_of_body = next((k, v) for k, v in mine.items()
+                                  if {s["kind"] for s in v} == {"in_person", "webinar"})
+    local = next(s for s in sessions_of_body if s["kind"] == "in_person")
+    webinar = next(s for s in sessions_of_body if s["kind"] == "webinar")
+    day = parse_instant(local["starts_at"]).astimezone(ROME).date()
+    at = parse_instant(webinar["starts_at"]).astimezone(ROME)
+    onto_local_day = at.replace(year=day.year, month=day.month, day=day.day)
+    moved = service.post(f"/api/scheduling/v1/sessions/{webinar['id']}/reschedule",
+                         headers=service.operator, json={"starts_at": onto_local_day.isoformat()})
+    assert moved.status_code == 200 and body in moved.json["clashes"]
+
+    stranger = next(k for k, v in mine.items() if webinar["id"] not in {s["id"] for s in v}
+                    and any(s["kind"] == "in_person" and s["id"] != local["id"] for s in v))
+    their_day = next(s for s in mine[stranger] if s["kind"] == "in_person")
+    their_date = parse_instant(their_day["starts_at"]).astimezone(ROME).date()
+    service.post(f"/api/scheduling/v1/sessions/{webinar['id']}/reschedule", headers=service.operator,
+                 json={"starts_at": at.replace(year=their_date.year, month=their_date.month,
+                                               day=their_date.day).isoformat()})
+    refused = service.post(f"/api/scheduling/v1/sessions/{webinar['id']}/assignments",
+                           headers=service.operator, json={"adhesion_id": stranger})
+    assert refused.status_code == 409 and refused.json["type"].endswith("/clash")
+    again = service.post(f"/api/scheduling/v1/sessions/{webinar['id']}/assignments",
+                         headers=service.operator, json={"adhesion_id": body})
+    assert again.status_code == 201 and again.json["pinned"] is True  # already there: now pinned
