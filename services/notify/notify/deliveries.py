@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from .adapters.orm import deliveries, people
 from .adapters.transport import PermanentFailure, TransientFailure
-from .messages import Attachment, assemble, message_id, render
+from .messages import assemble, message_id, render
 
 log = logging.getLogger("notify.deliveries")
 
@@ -261,5 +261,3 @@ def erase_recipients(session: Session, runtime, person_ids: list[str]) -> int:
                            .values(recipient_address=None, message=None,
                                    updated_at=now)).rowcount
 
-
-__all__ = ["Attachment", "Recipient", "Sender", "queue", "resend", "erase_recipients", "STATES"]
