@@ -17,12 +17,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_runtime(settings: ServiceSettings | None = None, config: NotifyConfig | None = None,
-                  transport=None, **kwargs) -> ServiceRuntime:
-    """The service's runtime; ``runtime.notify`` holds its own settings and
+                  transport=None, environ: dict | None = None, **kwargs) -> ServiceRuntime:
+    """The service's runtime; ``runtime.notify`` holds its own settings
+    (from ``environ``, by default the process environment) and
     ``runtime.transport`` where messages go."""
-    settings = settings or ServiceSettings.from_env("notify")
+    settings = settings or ServiceSettings.from_env("notify", environ)
     runtime = ServiceRuntime(settings, metadata, MIGRATIONS, **kwargs)
-    runtime.notify = config or NotifyConfig.from_env(settings)
+    runtime.notify = config or NotifyConfig.from_env(settings, environ)
     runtime.transport = transport or transport_for(runtime.notify)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     sender = Sender(runtime)

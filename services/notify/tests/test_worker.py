@@ -46,3 +46,13 @@ def test_without_smtp_the_worker_writes_each_message_once_as_eml(tmp_path, monke
         for thread in threads:
             thread.join(timeout=10)
         runtime.engine.dispose()
+
+
+def test_its_own_settings_may_come_from_a_given_environment(tmp_path):
+    environ = {"NOTIFY_MAIL_DIR": str(tmp_path / "posta"), "NOTIFY_RETRY_BACKOFF": "1,2",
+               "NOTIFY_MAIL_FROM": "Segreteria <segreteria@coalizione.example>"}
+    runtime = build_runtime(settings_for("notify", tmp_path), environ=environ)
+    assert runtime.notify.retry_backoff == (1.0, 2.0)
+    assert runtime.notify.message_id_domain == "coalizione.example"
+    assert runtime.transport.folder == tmp_path / "posta"
+    runtime.engine.dispose()
