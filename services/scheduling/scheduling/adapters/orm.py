@@ -9,7 +9,7 @@ metadata = messaging_metadata()
 # Where each body is: the optimiser measures travel from these coordinates.
 entities = Table(
     "entities", metadata,
-    Column("code", String(16), primary_key=True),
+    Column("code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("province", String(10)),
@@ -24,7 +24,7 @@ entities = Table(
 adhesions = Table(
     "adhesions", metadata,
     Column("adhesion_id", String(64), primary_key=True),
-    Column("entity_code", String(16), nullable=False, index=True),
+    Column("entity_code", String(64), nullable=False, index=True),
     Column("entity_name", String(200)),
     Column("region", String(60)),
     Column("status", String(32), nullable=False),
@@ -37,7 +37,7 @@ adhesions = Table(
 # Venues an operator configured; where a region has any, only they host.
 venues = Table(
     "venues", metadata,
-    Column("entity_code", String(16), primary_key=True),
+    Column("entity_code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("address", String(300), nullable=False),
     Column("region", String(60)),
@@ -54,7 +54,7 @@ sessions = Table(
     Column("topic", String(100)),
     Column("title", String(300), nullable=False),
     Column("region", String(60)),
-    Column("venue_code", String(16)),
+    Column("venue_code", String(64)),
     Column("venue_name", String(200)),
     Column("venue_address", String(300)),
     Column("venue_lat", Float),
@@ -75,7 +75,7 @@ assignments = Table(
     Column("id", String(64), primary_key=True),
     Column("session_id", String(64), ForeignKey("sessions.id"), nullable=False, index=True),
     Column("adhesion_id", String(64), nullable=False, index=True),
-    Column("entity_code", String(16), nullable=False),
+    Column("entity_code", String(64), nullable=False),
     Column("participant_ids", JSON, nullable=False),
     Column("headcount", Integer, nullable=False),
     Column("status", String(16), nullable=False),

@@ -20,7 +20,7 @@ def upgrade() -> None:
     create_messaging_tables(op)
     op.create_table('adhesions',
     sa.Column('adhesion_id', sa.String(length=64), nullable=False),
-    sa.Column('entity_code', sa.String(length=16), nullable=False),
+    sa.Column('entity_code', sa.String(length=64), nullable=False),
     sa.Column('entity_name', sa.String(length=200), nullable=True),
     sa.Column('region', sa.String(length=60), nullable=True),
     sa.Column('status', sa.String(length=32), nullable=False),
@@ -32,7 +32,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_adhesions_entity_code'), 'adhesions', ['entity_code'], unique=False)
     op.create_table('entities',
-    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('province', sa.String(length=10), nullable=True),
@@ -49,7 +49,7 @@ def upgrade() -> None:
     sa.Column('topic', sa.String(length=100), nullable=True),
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('region', sa.String(length=60), nullable=True),
-    sa.Column('venue_code', sa.String(length=16), nullable=True),
+    sa.Column('venue_code', sa.String(length=64), nullable=True),
     sa.Column('venue_name', sa.String(length=200), nullable=True),
     sa.Column('venue_address', sa.String(length=300), nullable=True),
     sa.Column('venue_lat', sa.Float(), nullable=True),
@@ -66,7 +66,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_sessions_kind_start', 'sessions', ['kind', 'starts_at'], unique=False)
     op.create_table('venues',
-    sa.Column('entity_code', sa.String(length=16), nullable=False),
+    sa.Column('entity_code', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('region', sa.String(length=60), nullable=True),
@@ -85,7 +85,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('session_id', sa.String(length=64), nullable=False),
     sa.Column('adhesion_id', sa.String(length=64), nullable=False),
-    sa.Column('entity_code', sa.String(length=16), nullable=False),
+    sa.Column('entity_code', sa.String(length=64), nullable=False),
     sa.Column('participant_ids', sa.JSON(), nullable=False),
     sa.Column('headcount', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
