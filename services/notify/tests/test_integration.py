@@ -130,7 +130,7 @@ def test_every_template_reaches_its_recipient_whole(live, smtp):
     calendar, event = calendar_of(local)
     assert str(calendar["method"]) == "REQUEST" and str(event["uid"]) == f"{day.id}@scheduling.coalizione"
     assert str(event["attendee"]) == f"mailto:{first['email']}"
-    overview = only(contact, "Giornata formativa di Comune di Forlì")
+    overview = only(contact, "Giornata formativa per Comune di Forlì")
     assert all(p["name"] in overview.get_body(("plain",)).get_content() for p in body.participants)
 
     invited = only(mail.to(first["email"]), "Invito al webinar CO-AliZIONE")

@@ -40,7 +40,7 @@ def test_a_local_day_invites_each_participant_and_gives_the_contact_the_overview
     notify.send_all()
     for person in invited:
         [message] = notify.transport.to(person["email"])
-        assert message["Subject"] == "Invito alla giornata formativa CO-AliZIONE del lunedì 10 luglio 2017"
+        assert message["Subject"] == "Invito alla giornata formativa CO-AliZIONE di lunedì 10 luglio 2017"
         text = text_of(message)
         assert f"Gentile {person['name']}" in text
         assert "dalle 09:00 alle 17:00" in text and "Sala del Consiglio, Piazza Saffi 8, Forlì" in text
@@ -53,7 +53,7 @@ def test_a_local_day_invites_each_participant_and_gives_the_contact_the_overview
         assert int(event["sequence"]) == 0
     assert notify.transport.to(body.participants[2]["email"]) == []
     [overview] = notify.transport.to(body.contact["email"])
-    assert overview["Subject"] == "Giornata formativa di Comune di Forlì del lunedì 10 luglio 2017"
+    assert overview["Subject"] == "Giornata formativa per Comune di Forlì, lunedì 10 luglio 2017"
     text = text_of(overview)
     assert all(p["name"] in text for p in invited)
     assert body.participants[2]["name"] not in text
@@ -121,7 +121,7 @@ def test_a_cancelled_session_sends_the_cancellation_for_calendars(notify):
     notify.handle(day.cancelled())
     notify.send_all()
     [message] = notify.transport.to(body.participants[0]["email"])
-    assert message["Subject"] == "Annullato: Giornata formativa di Forlì del lunedì 10 luglio 2017"
+    assert message["Subject"] == "Annullato: Giornata formativa di Forlì, lunedì 10 luglio 2017"
     assert "Motivo: Indisponibilità della sala" in text_of(message)
     calendar, event = ics_event(message)
     assert str(calendar["method"]) == "CANCEL" and str(event["status"]) == "CANCELLED"
@@ -140,7 +140,7 @@ def test_a_cancelled_assignment_tells_its_participants(notify):
     notify.handle(body.assignment(day, body.participants[:1], kind="cancelled"))
     notify.send_all()
     [message] = notify.transport.to(body.participants[0]["email"])
-    assert message["Subject"] == ("Partecipazione annullata: Giornata formativa di Forlì del "
+    assert message["Subject"] == ("Partecipazione annullata: Giornata formativa di Forlì, "
                                   "lunedì 10 luglio 2017")
     assert notify.transport.to(body.participants[1]["email"]) == []
     assert len(notify.transport.to(body.contact["email"])) == 1
@@ -203,8 +203,8 @@ def test_a_session_cancelled_with_its_assignments_moved_sends_one_notice_and_the
     notify.handle(body.assignment(other))
     notify.send_all()
     subjects = [m["Subject"] for m in notify.transport.to(body.participants[0]["email"])]
-    assert subjects == ["Annullato: Giornata formativa di Forlì del lunedì 10 luglio 2017",
-                        "Invito alla giornata formativa CO-AliZIONE del giovedì 20 luglio 2017"]
+    assert subjects == ["Annullato: Giornata formativa di Forlì, lunedì 10 luglio 2017",
+                        "Invito alla giornata formativa CO-AliZIONE di giovedì 20 luglio 2017"]
     assert len(notify.transport.to(body.contact["email"])) == 2
 
 
