@@ -41,7 +41,8 @@ def record_entity_location(runtime: ServiceRuntime, session: Session, envelope: 
 def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelope) -> None:
     """Keep our view of an adhesion: status, participant ids and roles,
     topics. A withdrawal cancels the body's assignments; a changed roster
-    re-issues its assignments with the new participant ids."""
+    re-issues its assignments with the new participant ids; a topic no
+    longer chosen loses its webinar assignment."""
     data = envelope.data
     adhesion_id = data["adhesion_id"]
     row = session.execute(select(adhesions).where(adhesions.c.adhesion_id == adhesion_id)
@@ -79,10 +80,16 @@ def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelop
         for a in _active(session, adhesion_id):
             _cancel_assignment(runtime, session, a)
         session.execute(delete(waiting_list).where(waiting_list.c.adhesion_id == adhesion_id))
-    elif row and _ids(values["participants"]) != _ids(row["participants"]):
+    elif row:
+        topics = set(values["webinar_topics"])
+        renamed = _ids(values["participants"]) != _ids(row["participants"])
         for a in _active(session, adhesion_id):
-            _cancel_assignment(runtime, session, a)
-            _create_assignment(runtime, session, a["session_id"], values, a["pinned"])
+            held = get_session(session, a["session_id"])
+            dropped = held["kind"] == "webinar" and held["topic"] not in topics
+            if dropped or renamed:
+                _cancel_assignment(runtime, session, a)
+            if renamed and not dropped:
+                _create_assignment(runtime, session, a["session_id"], values, a["pinned"])
 
 
 def _ids(people: list[dict]) -> list[str]:

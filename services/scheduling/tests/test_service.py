@@ -376,3 +376,23 @@ def test_clashes_are_reported_on_reschedule_and_refused_on_pin(service, rows):
     again = service.post(f"/api/scheduling/v1/sessions/{webinar['id']}/assignments",
                          headers=service.operator, json={"adhesion_id": body})
     assert again.status_code == 201 and again.json["pinned"] is True  # already there: now pinned
+
+
+def test_roster_changes_reissue_assignments_and_dropped_topics_lose_their_webinar(service, rows):
+    runtime = service.runtime
+    adhesions = enrol(runtime, eligible(rows)[:12], seed=8, people=2)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    by_id = sessions_by_id(service)
+    items = active_assignments(service)
+    adhesion_id = next(a["adhesion_id"] for a in items if by_id[a["session_id"]]["kind"] == "webinar")
+    row = adhesions[adhesion_id]
+    before = [a for a in items if a["adhesion_id"] == adhesion_id]
+    new_people = [str(uuid.uuid4()) for _ in range(3)]
+    deliver(runtime, roster(adhesion_id, row, 3, [], participant_ids=new_people))
+    after = [a for a in active_assignments(service) if a["adhesion_id"] == adhesion_id]
+    assert [by_id[a["session_id"]]["kind"] for a in after] == ["in_person"]
+    assert after[0]["participant_ids"] == new_people
+    assert after[0]["session_id"] == next(a["session_id"] for a in before
+                                         if by_id[a["session_id"]]["kind"] == "in_person")
+    cancelled = {e["data"]["assignment_id"] for e in outbox(runtime, "assignment.cancelled")}
+    assert {a["id"] for a in before} <= cancelled
