@@ -49,6 +49,7 @@ class NotifyConfig:
     reminder_interval: float = 300.0
     deadline: datetime = parse_instant(DEFAULT_DEADLINE)
     deadline_reminder_days: float = 7.0
+    retention_days: float = 365.0
     public_base_url: str = "http://127.0.0.1:8000"
     fault: str = ""
 
@@ -96,6 +97,7 @@ class NotifyConfig:
             deadline=parse_instant(deadline) if deadline else defaults.deadline,
             deadline_reminder_days=number("NOTIFY_DEADLINE_REMINDER_DAYS",
                                           defaults.deadline_reminder_days),
+            retention_days=number("NOTIFY_RETENTION_DAYS", defaults.retention_days),
             public_base_url=(env.get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
             fault=env.get("NOTIFY_FAULT", ""),
         )

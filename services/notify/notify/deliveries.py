@@ -219,7 +219,7 @@ def resend(runtime, original_id: str) -> str:
         if row.state not in (SENT, FAILED):
             raise NotResendable(f"the delivery is {row.state}: it is still on its way")
         if row.message is None:
-            raise NotResendable("the recipient's data was erased")
+            raise NotResendable("the message is no longer kept (erased, or past retention)")
         count = session.execute(select(func.count()).select_from(deliveries)
                                 .where(deliveries.c.resend_of == original_id)).scalar()
         new_id = str(uuid.uuid5(NAMESPACE, f"resend\x1f{original_id}\x1f{count + 1}"))
@@ -239,6 +239,18 @@ def resend(runtime, original_id: str) -> str:
             message_id=mid, message=msg.as_string(), resend_of=original_id,
             next_attempt_at=now, created_at=now, updated_at=now))
     return new_id
+
+
+def forget_old_messages(runtime) -> int:
+    """Personal data are kept no longer than needed: the stored message and
+    address of deliveries that reached a final state more than
+    ``retention_days`` ago are dropped (the log row itself stays)."""
+    cutoff = runtime.clock.now() - timedelta(days=runtime.notify.retention_days)
+    with Session(runtime.engine) as session, session.begin():
+        return session.execute(update(deliveries).where(
+            deliveries.c.state.in_((SENT, FAILED)), deliveries.c.updated_at < cutoff,
+            deliveries.c.message.is_not(None)).values(message=None,
+                                                      recipient_address=None)).rowcount
 
 
 def erase_recipients(session: Session, runtime, person_ids: list[str]) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from . import replica
-from .deliveries import queue
+from .deliveries import forget_old_messages, queue
 from .handlers import session_notice, adhesion_context, recipient
 
 PERIODIC_EVENT = "periodic"
@@ -81,6 +81,8 @@ def deadline_reminders(runtime) -> int:
 
 
 def run(runtime) -> None:
+    """The worker's periodic housekeeping: reminders, then retention."""
     session_reminders(runtime)
     deadline_reminders(runtime)
+    forget_old_messages(runtime)
 

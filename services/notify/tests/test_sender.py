@@ -127,3 +127,16 @@ def test_outcomes_keep_the_event_contract(notify):
     events = outbox_events(notify)
     assert sorted(e["type"] for e in events) == ["notification.failed", "notification.sent"]
     assert [problems(e) for e in events] == [[], []]
+
+
+def test_messages_are_forgotten_after_the_retention_but_the_log_stays(notify):
+    from notify.deliveries import forget_old_messages
+    notify.handle(Body().roster("submitted"))
+    notify.handle(Body().roster("submitted"))
+    Sender(notify).run_once(limit=1)
+    assert forget_old_messages(notify) == 0
+    notify.notify = dataclasses.replace(notify.notify, retention_days=-1)
+    assert forget_old_messages(notify) == 1
+    kept = {r.state: r for r in delivery_rows(notify)}
+    assert kept["sent"].message is None and kept["sent"].recipient_address is None
+    assert kept["queued"].message is not None, "what is still to send is kept"
