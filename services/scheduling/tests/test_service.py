@@ -396,3 +396,24 @@ def test_roster_changes_reissue_assignments_and_dropped_topics_lose_their_webina
                                          if by_id[a["session_id"]]["kind"] == "in_person")
     cancelled = {e["data"]["assignment_id"] for e in outbox(runtime, "assignment.cancelled")}
     assert {a["id"] for a in before} <= cancelled
+
+
+def test_a_withdrawal_frees_seats_for_the_waiting_list_at_the_next_publish(service, rows):
+    runtime = service.runtime
+    runtime.planning = dataclasses.replace(runtime.planning, days_target=1)
+    molise = [r for r in eligible(rows) if r["regione"] == "Molise"]
+    adhesions = enrol(runtime, molise, people=4)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    extra = next(r for r in rows if r["regione"] == "Molise" and r not in molise)
+    late = enrol(runtime, [extra], people=day["capacity"] - day["participants"] + 1)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    assert [w["adhesion_id"] for w in service.get(
+        "/api/scheduling/v1/waiting-list", headers=service.viewer).json["items"]] == list(late)
+    gone, row = next(iter(adhesions.items()))
+    deliver(runtime, withdrawn(gone, row["codice_istat"]))
+    again = service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    assert again.json["metrics"]["new_days"] == 0 and again.json["waiting_list"] == []
+    del adhesions[gone]
+    by_id, items = check_plan(service, adhesions | late)
+    assert next(a for a in items if a["adhesion_id"] in late)["session_id"] == day["id"]
