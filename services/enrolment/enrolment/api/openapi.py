@@ -103,6 +103,8 @@ SCHEMAS = {
 }
 
 UNAUTHORIZED = _problem("No token or an unknown token", ["unauthorized"])
+BAD_BODY = {"400": _problem("Body is not JSON", ["bad-request"]),
+            "415": _problem("Not application/json", ["unsupported-media-type"])}
 NOT_FOUND = _problem("No such adhesion", ["not-found"])
 
 PATHS = {
@@ -169,7 +171,7 @@ PATHS = {
                                                 ["enrolment-closed", "forbidden"]),
                                 "404": NOT_FOUND,
                                 "409": _problem("Withdrawn", ["withdrawn"]),
-                                "422": _problem("Invalid fields", ["validation"])}}},
+                                "422": _problem("Invalid fields", ["validation"]), **BAD_BODY}}},
     "/adhesions/{adhesion_id}/withdraw": {
         "parameters": [ID],
         "post": {"summary": "Withdraw the adhesion", "security": AUTH,
@@ -188,7 +190,7 @@ PATHS = {
                                "403": _problem("Wrong or used link", ["invalid-link"]),
                                "404": NOT_FOUND,
                                "409": _problem("Already confirmed", ["not-pending"]),
-                               "410": _problem("Expired link", ["link-expired"])}}},
+                               "410": _problem("Expired link", ["link-expired"]), **BAD_BODY}}},
     "/adhesions/{adhesion_id}/confirmation": {
         "parameters": [ID],
         "post": {"summary": "Send a new confirmation link (the old one stops working)",
@@ -203,7 +205,9 @@ PATHS = {
                      "type": "object", "required": ["entity_code"],
                      "properties": {"entity_code": {"type": "string"}}}}}},
                  "responses": {"202": _json({"type": "object"}, "Accepted"),
-                               "422": _problem("No entity code", ["validation"])}}},
+                               "422": _problem("No entity code", ["validation"]), **BAD_BODY,
+                               "429": _problem("Too many requests from this client",
+                                               ["too-many-requests"])}}},
     "/stats": {"get": {"summary": "Bodies and participants by region, province, kind and role",
                        "security": [{"bearer": []}],
                        "responses": {"200": _json(_ref("Stats"), "The figures"),
