@@ -34,6 +34,6 @@ def build_runtime(settings: ServiceSettings | None = None, config: NotifyConfig 
     return runtime
 
 
-def prepare(runtime: ServiceRuntime) -> None:
+def prepare(runtime: ServiceRuntime, environ: dict | None = None) -> None:
     """Make the database ready before the service starts."""
     runtime.migrate()
