@@ -54,11 +54,11 @@ def management_for(amqp_url: str) -> Management:
     """The management API of the broker at ``amqp_url``; on this machine's
     own broker the plugin is enabled when it is not (root is needed)."""
     host = urlsplit(amqp_url).hostname or "127.0.0.1"
-    api = Management(os.environ.get("COALIZIONE_TEST_RABBITMQ_MANAGEMENT_URL")
-                     or f"http://guest:guest@{host}:15672")
+    configured = os.environ.get("COALIZIONE_TEST_RABBITMQ_MANAGEMENT_URL")
+    api = Management(configured or f"http://guest:guest@{host}:15672")
     if api.answers():
         return api
-    if host in ("127.0.0.1", "localhost") and shutil.which("rabbitmq-plugins"):
+    if not configured and host in ("127.0.0.1", "localhost") and shutil.which("rabbitmq-plugins"):
         subprocess.run(["rabbitmq-plugins", "enable", "rabbitmq_management"], capture_output=True,
                        timeout=120)
         deadline = time.monotonic() + 60
