@@ -2,6 +2,7 @@
 (beyond the variables every service shares: see the service README)."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from coalizione_common.config import var_dir
+
+log = logging.getLogger("coalizione.enrolment")
 
 
 @dataclass(frozen=True)
@@ -57,4 +60,6 @@ def _secret_file(database_url: str, env) -> str:
                 handle.write(secrets.token_urlsafe(48))
         except FileExistsError:
             pass
+    log.warning("ENROLMENT_SECRET_KEY is not set: using the key in %s; every web process "
+                "and worker of a deployment must share one key", path)
     return path.read_text().strip()
