@@ -88,3 +88,16 @@ def test_the_asyncapi_document_names_every_type_and_its_schema():
     for operation in doc["operations"].values():
         channel = operation["channel"]["$ref"].rsplit("/", 1)[1]
         assert channel in doc["channels"] and operation["action"] == "send"
+
+
+def test_notifications_carry_the_adhesion_and_the_attempts():
+    assert _broken("notification.sent", lambda d: d["data"].pop("attempts"))
+    assert _broken("notification.sent", lambda d: d["data"].update(attempts=0))
+    assert not _broken("notification.failed", lambda d: d["data"].update(attempts=0))
+    assert not _broken("notification.failed", lambda d: d["data"].update(adhesion_id=None))
+
+
+def test_the_asyncapi_document_is_generated_from_the_schema_files():
+    from tests.contract.asyncapi import render
+    assert (ROOT / "docs/asyncapi.yaml").read_text() == render(), \
+        "regenerate: python -m tests.contract.asyncapi > docs/asyncapi.yaml"
