@@ -51,8 +51,9 @@ def build_system(environ: dict | None = None) -> System:
     runtimes, apps = {}, {}
     for name in SERVICES:
         bootstrap = importlib.import_module(f"{name}.bootstrap")
-        runtime: ServiceRuntime = bootstrap.build_runtime(ServiceSettings.from_env(name, env))
-        bootstrap.prepare(runtime)
+        runtime: ServiceRuntime = bootstrap.build_runtime(ServiceSettings.from_env(name, env),
+                                                          environ=env)
+        bootstrap.prepare(runtime, environ=env)
         runtimes[name] = runtime
         apps[name] = importlib.import_module(f"{name}.app").create_app(runtime)
     return System(runtimes, apps)

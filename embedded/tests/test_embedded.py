@@ -19,11 +19,8 @@ from tests.support.services import embedded_environ
 
 
 @pytest.fixture
-def system(tmp_path, monkeypatch):
-    environ = embedded_environ(tmp_path, REGISTRY_SEED="0")
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    system = build_system(environ)
+def system(tmp_path):
+    system = build_system(embedded_environ(tmp_path, REGISTRY_SEED="0"))
     system.start()
     yield system
     system.shutdown()

@@ -12,14 +12,14 @@ from .config import PlanningConfig
 
 
 def build_runtime(settings: ServiceSettings | None = None, planning: PlanningConfig | None = None,
-                  **kwargs) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings or ServiceSettings.from_env("scheduling"), metadata,
+                  environ: dict | None = None, **kwargs) -> ServiceRuntime:
+    runtime = ServiceRuntime(settings or ServiceSettings.from_env("scheduling", environ), metadata,
                              Path(__file__).parent / "migrations", **kwargs)
-    runtime.planning = planning or PlanningConfig.from_env()
+    runtime.planning = planning or PlanningConfig.from_env(environ)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     return runtime
 
 
-def prepare(runtime: ServiceRuntime) -> None:
+def prepare(runtime: ServiceRuntime, environ: dict | None = None) -> None:
     """Make the database ready before the service starts."""
     runtime.migrate()
