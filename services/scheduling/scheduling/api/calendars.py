@@ -7,6 +7,7 @@ Calendars are public like the links notify sends (no personal data in them).
 """
 from __future__ import annotations
 
+import re
 from datetime import timezone
 
 from flask import Blueprint, Response, current_app
@@ -14,11 +15,14 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coalizione_common.http import Problem
+
 from .. import handlers
 from ..adapters.orm import assignments, sessions
 
 calendars = Blueprint("scheduling_calendars", __name__, url_prefix="/api/scheduling/v1")
 UID_DOMAIN = "scheduling.coalizione"
+ENTITY_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _utc(value):
@@ -64,6 +68,8 @@ def _ics(body: bytes, filename: str) -> Response:
 
 @calendars.get("/entities/<code>/calendar.ics")
 def entity_calendar(code):
+    if not ENTITY_CODE.fullmatch(code):
+        raise Problem(404, "not-found", "Unknown body", "Entity codes are letters, digits, - and _.")
     runtime = current_app.extensions["runtime"]
     with Session(runtime.engine) as db:
         ids = select(assignments.c.session_id).where(assignments.c.entity_code == code)

@@ -19,6 +19,7 @@ def _op(summary: str, role: str | None, ok: str = "200", body: dict | None = Non
     for code in errors:
         op["responses"][code] = _PROBLEM
     if body:
+        op["responses"]["400"] = _PROBLEM  # the body is not a JSON object
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if params:
         op["parameters"] = params
@@ -153,7 +154,7 @@ SPEC = {
                        errors=("404", "422"))},
         "/api/scheduling/v1/entities/{code}/calendar.ics": {"get": _op(
             "A body's calendar (RFC 5545): its local day and webinars", None,
-            params=[_path("code")], content="text/calendar")},
+            params=[_path("code")], errors=("404",), content="text/calendar")},
         "/api/scheduling/v1/sessions/{session_id}/calendar.ics": {"get": _op(
             "One session as a calendar (RFC 5545)", None, params=[_path("session_id")],
             errors=("404",), content="text/calendar")},

@@ -157,6 +157,9 @@ def get_session(session_id):
 def reschedule_session(session_id):
     doc = _body()
     try:
+        if not isinstance(doc.get("starts_at"), str) or not isinstance(doc.get("ends_at", ""),
+                                                                         (str, type(None))):
+            raise TypeError("instants are strings")
         starts_at = parse_instant(doc["starts_at"])
         ends_at = parse_instant(doc["ends_at"]) if doc.get("ends_at") else None
     except (KeyError, TypeError, ValueError):
