@@ -417,3 +417,17 @@ def test_a_withdrawal_frees_seats_for_the_waiting_list_at_the_next_publish(servi
     del adhesions[gone]
     by_id, items = check_plan(service, adhesions | late)
     assert next(a for a in items if a["adhesion_id"] in late)["session_id"] == day["id"]
+
+
+def test_malformed_requests_are_problems_not_errors(service):
+    bad_code = service.get("/api/scheduling/v1/entities/a%0Db/calendar.ics")
+    assert bad_code.status_code == 404 and bad_code.mimetype == "application/problem+json"
+    session = "/api/scheduling/v1/sessions/00000000-0000-0000-0000-000000000000"
+    bad_instant = service.post(f"{session}/reschedule", headers=service.operator,
+                               json={"starts_at": 5})
+    assert bad_instant.status_code == 422
+    not_an_object = service.post("/api/scheduling/v1/plans/propose", headers=service.viewer,
+                                 data="false", content_type="application/json")
+    assert not_an_object.status_code == 400
+    spec = service.get("/api/scheduling/v1/openapi.json").json
+    assert "400" in spec["paths"]["/api/scheduling/v1/plans/propose"]["post"]["responses"]
