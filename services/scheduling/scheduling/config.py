@@ -2,9 +2,26 @@
 (the variables are listed in the service's README.md)."""
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
+
+
+# The 2017 catalogue as the enrolment publishes its topic ids; an edition
+# with other topics sets SCHEDULING_TOPIC_TITLES (a JSON object id -> title).
+TOPIC_TITLES_2017 = {
+    "reti-coalizioni-locali": "Reti e coalizioni locali per l'integrazione",
+    "accoglienza-integrata": "Accoglienza integrata e ruolo del Comune",
+    "progetti-finanziati": "Co-progettazione e gestione di progetti finanziati "
+                           "(FAMI e altri fondi)",
+    "servizi-comunali-stranieri": "Servizi comunali per cittadini stranieri "
+                                  "(anagrafe, residenza, accesso ai servizi)",
+    "msna": "Minori stranieri non accompagnati",
+    "mediazione-comunicazione": "Mediazione interculturale e comunicazione pubblica",
+    "inserimento-lavorativo": "Inserimento lavorativo e formazione",
+    "politiche-abitative": "Politiche abitative",
+}
 
 
 def _times(raw: str) -> tuple[time, ...]:
@@ -29,6 +46,10 @@ class PlanningConfig:
     webinar_times: tuple[time, ...] = (time(10, 0), time(15, 0))
     webinar_parallel: int = 2
     join_url_base: str = "https://webinar.coalizione.example/s/"
+    topic_titles: dict = field(default_factory=lambda: dict(TOPIC_TITLES_2017))
+
+    def topic_title(self, topic: str) -> str:
+        return self.topic_titles.get(topic, topic)
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "PlanningConfig":
@@ -56,4 +77,5 @@ class PlanningConfig:
             webinar_times=get("WEBINAR_TIMES", _times, default.webinar_times),
             webinar_parallel=get("WEBINAR_PARALLEL", int, default.webinar_parallel),
             join_url_base=get("JOIN_URL_BASE", str, default.join_url_base),
+            topic_titles=get("TOPIC_TITLES", json.loads, default.topic_titles),
         )

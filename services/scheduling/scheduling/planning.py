@@ -275,7 +275,7 @@ def _webinars(db, config, bodies, info, local_day, start):
     new_sessions, placements = [], []
     for webinar in planned:
         if webinar.ref is None:
-            session = NewSession("webinar", f"Webinar - {webinar.topic}",
+            session = NewSession("webinar", f"Webinar - {config.topic_title(webinar.topic)}",
                                  webinar.starts_at.astimezone(timezone.utc),
                                  webinar.ends_at.astimezone(timezone.utc), webinar.seats,
                                  topic=webinar.topic)
