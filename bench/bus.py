@@ -132,6 +132,7 @@ def _runtime(db_url: str, bus_settings, latencies: list | None = None):
     from coalizione_common.clock import Clock
     from coalizione_common.config import ServiceSettings
     from coalizione_common.consumer import Subscription
+    from coalizione_common.db import install_outbox_trigger
     from coalizione_common.runtime import ServiceRuntime, messaging_metadata
 
     def handle(session, envelope):
@@ -144,6 +145,9 @@ def _runtime(db_url: str, bus_settings, latencies: list | None = None):
     runtime = ServiceRuntime(settings, metadata, _P("/nonexistent"),
                              subscriptions=[Subscription("seen", ("bench.#",), handle)])
     metadata.create_all(runtime.engine)
+    if runtime.engine.dialect.name == "postgresql":
+        with runtime.engine.begin() as conn:
+            install_outbox_trigger(conn.exec_driver_sql)
     return runtime
 
 

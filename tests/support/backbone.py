@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from coalizione_common.clock import Clock
 from coalizione_common.config import BusSettings, ServiceSettings
 from coalizione_common.consumer import Subscription
+from coalizione_common.db import install_outbox_trigger
 from coalizione_common.runtime import ServiceRuntime, messaging_metadata
 
 
@@ -31,6 +32,9 @@ def build(database_url: str, bus: BusSettings, handler=None, patterns=("thing.#"
     runtime = ServiceRuntime(settings, metadata, Path("/nonexistent"),
                              subscriptions=[Subscription("record", tuple(patterns), record)])
     metadata.create_all(runtime.engine)
+    if runtime.engine.dialect.name == "postgresql":
+        with runtime.engine.begin() as conn:
+            install_outbox_trigger(conn.exec_driver_sql)
     runtime.effects = effects
     return runtime
 

@@ -96,3 +96,21 @@ def upsert(session, table: Table, values: dict, key: tuple[str, ...]) -> None:
     changes = {k: statement.excluded[k] for k in values if k not in key}
     session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes)
                     if changes else statement.on_conflict_do_nothing())
+
+
+OUTBOX_CHANNEL = "coalizione_outbox"
+_OUTBOX_TRIGGER = (
+    "CREATE OR REPLACE FUNCTION coalizione_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN PERFORM pg_notify('{OUTBOX_CHANNEL}', ''); RETURN NULL; END $$",
+    "DROP TRIGGER IF EXISTS outbox_notify ON outbox",
+    "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox "
+    "FOR EACH STATEMENT EXECUTE FUNCTION coalizione_outbox_notify()",
+)
+
+
+def install_outbox_trigger(execute) -> None:
+    """On PostgreSQL, make every commit that wrote outbox rows notify the
+    relay (LISTEN ``coalizione_outbox``), so it needs no busy polling.
+    ``execute`` runs one SQL string (``op.execute`` in a migration)."""
+    for statement in _OUTBOX_TRIGGER:
+        execute(statement)

@@ -79,9 +79,14 @@ def create_messaging_tables(op) -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("token_hash"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        from .db import install_outbox_trigger
+        install_outbox_trigger(op.execute)
 
 
 def drop_messaging_tables(op) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
     op.drop_index("ix_outbox_unpublished", table_name="outbox")
     op.drop_table("outbox")
     op.drop_table("inbox")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .bus import Bus, ConfirmingPublisher
 from .clock import Clock
+from .db import OUTBOX_CHANNEL
 from .envelope import Envelope
 
 log = logging.getLogger("coalizione.outbox")
@@ -35,6 +36,62 @@ def add_to_outbox(session: Session | DbConnection, outbox: Table, envelopes: lis
     connection.execute(insert(outbox), rows)
 
 
+class Wakeup:
+    """How the relay waits for new rows: on PostgreSQL with the outbox
+    trigger, LISTEN for the notification each commit sends (and look anyway
+    every ``max_idle`` seconds); elsewhere, poll every ``poll_interval``."""
+
+    def __init__(self, engine: Engine, poll_interval: float, max_idle: float = 1.0):
+        self.engine = engine
+        self.poll_interval = poll_interval
+        self.max_idle = max_idle
+        self._listener = None
+        self._mode = "poll" if engine.dialect.name != "postgresql" else None
+
+    def _listen(self):
+        import psycopg
+        with self.engine.connect() as conn:
+            has_trigger = conn.execute(text(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'outbox_notify' "
+                "AND tgrelid = to_regclass('outbox')")).first() is not None
+        if not has_trigger:
+            return None
+        url = self.engine.url.set(drivername="postgresql")
+        listener = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+        listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+        return listener
+
+    def wait(self, stop: threading.Event) -> None:
+        if self._mode is None:
+            try:
+                self._listener = self._listen()
+            except Exception as exc:
+                log.warning("relay cannot LISTEN (%s); polling instead", exc)
+            self._mode = "listen" if self._listener is not None else "poll"
+        if self._mode == "poll":
+            stop.wait(self.poll_interval)
+            return
+        try:
+            for _ in self._listener.notifies(timeout=self.max_idle, stop_after=1):
+                break
+            for _ in self._listener.notifies(timeout=0):
+                pass
+        except Exception as exc:
+            log.warning("relay lost its LISTEN connection (%s); will listen again", exc)
+            self.close()
+            stop.wait(self.poll_interval)
+
+    def close(self) -> None:
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            except Exception:
+                pass
+        self._listener = None
+        if self._mode == "listen":
+            self._mode = None
+
+
 class Relay:
     """Moves outbox rows to the exchange."""
 
@@ -50,6 +107,7 @@ class Relay:
         self._lock_key = zlib.crc32(f"coalizione.outbox.{outbox.name}".encode()) & 0x7FFFFFFF
         self._connection = None
         self._publisher: ConfirmingPublisher | None = None
+        self._wakeup = Wakeup(engine, poll_interval)
         self.published = 0
 
     def _ensure_publisher(self) -> ConfirmingPublisher:
@@ -104,7 +162,7 @@ class Relay:
                 sent = self.publish_batch()
                 failures = 0
                 if sent < self.batch_size:
-                    stop.wait(self.poll_interval)
+                    self._wakeup.wait(stop)
             except Exception as exc:  # broker or database unavailable: back off, retry
                 failures += 1
                 delay = min(0.1 * 2 ** min(failures, 6), 5.0)
@@ -114,6 +172,7 @@ class Relay:
                 self._drop_connection()
                 stop.wait(delay)
         self._drop_connection()
+        self._wakeup.close()
 
 
 def prune_outbox(engine: Engine, outbox: Table, published_before) -> int:
