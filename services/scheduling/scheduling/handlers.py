@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from coalizione_common.db import upsert
@@ -189,6 +189,9 @@ def publish(runtime, session: Session, config, open_days: bool = False,
     (``assignment.cancelled``), days a re-plan drops are cancelled
     (``session.cancelled``), new sessions (``session.scheduled``) and
     assignments (``assignment.created``) are written, and the waiting list."""
+    if session.get_bind().dialect.name == "postgresql":
+        # one publish at a time: two would both see the same bodies unplaced
+        session.execute(text("SELECT pg_advisory_xact_lock(74201701)"))
     proposal = propose(session, config, runtime.clock.now().astimezone(ROME).date(), open_days,
                        move_told)
     now = runtime.clock.now()
