@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 from .system import SERVICES
 
 GUNICORN_WORKERS = {"registry": 2, "enrolment": 2, "scheduling": 1, "notify": 1}
+# A national plan is computed inside the request that proposes or publishes it.
+GUNICORN_TIMEOUT = {"scheduling": 180}
 
 
 def free_port() -> int:
@@ -91,6 +93,7 @@ class Stack:
             self.children.append(Child(f"{service}-web", [
                 gunicorn, "--bind", f"127.0.0.1:{port}", "--workers",
                 str(GUNICORN_WORKERS[service]), "--threads", "4", "--access-logfile", "-",
+                "--timeout", str(GUNICORN_TIMEOUT.get(service, 30)),
                 "--graceful-timeout", "10", f"{service}.wsgi:app"], env))
             self.children.append(Child(f"{service}-worker",
                                        [sys.executable, "-m", service, "worker"], env))
