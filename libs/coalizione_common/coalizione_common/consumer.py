@@ -75,6 +75,7 @@ class EventConsumer:
         self.duplicates = 0
         self.dead_lettered = 0
         self._buffer: list[tuple[str, object]] = []
+        self._db = None
         self._dead_publisher: ConfirmingPublisher | None = None
 
     # topology -----------------------------------------------------------
@@ -180,17 +181,38 @@ class EventConsumer:
     def _handle_in_one_transaction(self, items) -> None:
         """Claim every event in the inbox with one statement, then run the
         handler of each new one, all in one transaction."""
-        with Session(self.engine) as session, session.begin():
-            new = claim_batch(session, self.inbox, [(q, e) for q, _, e in items], self.clock.now())
-            for queue, _, envelope in items:
-                if (queue, envelope.id) in new:
-                    new.discard((queue, envelope.id))
-                    self.subscriptions[queue].handler(session, envelope)
-                else:
-                    self.duplicates += 1
-                    log.info("event %s already handled by %s", envelope.id, queue,
-                             extra={"event_id": envelope.id})
+        if self._db is None:
+            # One connection kept while it works: no pool checkout and
+            # pre-ping round trip for every batch.
+            self._db = self.engine.connect()
+        try:
+            with Session(bind=self._db) as session, session.begin():
+                self._handle_batch(session, items)
+        except Exception as exc:
+            if _is_infrastructure_error(exc):
+                self._forget_connection()
+            raise
         self.handled += len(items)
+
+    def _forget_connection(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.invalidate()
+                self._db.close()
+            except Exception:
+                pass
+            self._db = None
+
+    def _handle_batch(self, session: Session, items) -> None:
+        new = claim_batch(session, self.inbox, [(q, e) for q, _, e in items], self.clock.now())
+        for queue, _, envelope in items:
+            if (queue, envelope.id) in new:
+                new.discard((queue, envelope.id))
+                self.subscriptions[queue].handler(session, envelope)
+            else:
+                self.duplicates += 1
+                log.info("event %s already handled by %s", envelope.id, queue,
+                         extra={"event_id": envelope.id})
 
     def _handle_with_retries(self, queue, message, envelope: Envelope, stop) -> None:
         attempt = 0

@@ -108,6 +108,7 @@ class Relay:
         self._connection = None
         self._publisher: ConfirmingPublisher | None = None
         self._wakeup = Wakeup(engine, poll_interval)
+        self._db = None
         self.published = 0
 
     def _ensure_publisher(self) -> ConfirmingPublisher:
@@ -120,6 +121,13 @@ class Relay:
         return self._publisher
 
     def _drop_connection(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.invalidate()
+                self._db.close()
+            except Exception:
+                pass
+            self._db = None
         if self._publisher is not None:
             self._publisher.close()
         if self._connection is not None:
@@ -133,7 +141,12 @@ class Relay:
     def publish_batch(self) -> int:
         """Publish the oldest unsent rows; returns how many were sent."""
         publisher = self._ensure_publisher()
-        with self.engine.begin() as conn:
+        if self._db is None:
+            # One connection kept for the relay's life: no pool checkout
+            # and pre-ping round trip on every cycle.
+            self._db = self.engine.connect()
+        conn = self._db
+        with conn.begin():
             if self.engine.dialect.name == "postgresql":
                 # One relay at a time per database keeps the order per
                 # subject when workers are scaled out.
