@@ -76,7 +76,12 @@ def resolve(request) -> Infrastructure:
         infra = Infrastructure(env_amqp or LOCAL_AMQP, env_pg or LOCAL_POSTGRES, "environment")
     elif docker_engine_available():
         services = request.getfixturevalue("docker_services")
-        amqp = f"amqp://guest:guest@127.0.0.1:{services.port_for('rabbitmq', 5672)}//"
+        # guest may only connect from inside the container: use the
+        # compose file's dev-only administrator on its vhost.
+        amqp = f"amqp://admin:admin-dev-only@127.0.0.1:{services.port_for('rabbitmq', 5672)}/coalizione"
+        os.environ.setdefault(
+            "COALIZIONE_TEST_RABBITMQ_MANAGEMENT_URL",
+            f"http://admin:admin-dev-only@127.0.0.1:{services.port_for('rabbitmq', 15672)}")
         pg = f"postgresql://postgres:postgres@127.0.0.1:{services.port_for('postgres', 5432)}"
         services.wait_until_responsive(lambda: reachable(amqp, 5672) and reachable(pg, 5432),
                                        timeout=120, pause=1)

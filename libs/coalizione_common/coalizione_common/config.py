@@ -76,6 +76,7 @@ class ServiceSettings:
     relay_poll_interval: float = 0.02
     operator_token: str | None = None
     outbox_retention_days: float = 7.0
+    event_log: str | None = None
 
     @classmethod
     def from_env(cls, service: str, environ: dict | None = None, **extra) -> "ServiceSettings":
@@ -89,6 +90,7 @@ class ServiceSettings:
             relay_poll_interval=_float(env, "COALIZIONE_RELAY_POLL_INTERVAL", 0.02),
             operator_token=env.get("COALIZIONE_OPERATOR_TOKEN") or None,
             outbox_retention_days=_float(env, "COALIZIONE_OUTBOX_RETENTION_DAYS", 7.0),
+            event_log=env.get("COALIZIONE_EVENT_LOG") or None,
             **extra,
         )
 

@@ -96,7 +96,8 @@ class Relay:
     """Moves outbox rows to the exchange."""
 
     def __init__(self, engine: Engine, outbox: Table, bus: Bus, clock: Clock | None = None,
-                 batch_size: int = 500, poll_interval: float = 0.02, name: str = "relay"):
+                 batch_size: int = 500, poll_interval: float = 0.02, name: str = "relay",
+                 event_log: str | None = None):
         self.engine = engine
         self.outbox = outbox
         self.bus = bus
@@ -109,6 +110,7 @@ class Relay:
         self._publisher: ConfirmingPublisher | None = None
         self._wakeup = Wakeup(engine, poll_interval)
         self._db = None
+        self.event_log = event_log
         self.published = 0
 
     def _ensure_publisher(self) -> ConfirmingPublisher:
@@ -165,7 +167,16 @@ class Relay:
             conn.execute(update(self.outbox).where(self.outbox.c.id.in_([r.id for r in rows]))
                          .values(published_at=self.clock.now()))
         self.published += len(rows)
+        if self.event_log:
+            self._log_events(rows)
         return len(rows)
+
+    def _log_events(self, rows) -> None:
+        """Append each published envelope as one JSON line to the event log
+        (``COALIZIONE_EVENT_LOG``): what the contract tests check, and an
+        audit trail for a demo. Appends of one batch are one write."""
+        with open(self.event_log, "a", encoding="utf-8") as log_file:
+            log_file.write("".join(f"{r.body}\n" for r in rows))
 
     def run(self, stop: threading.Event) -> None:
         """Relay until ``stop`` is set, retrying through broker and database outages."""

@@ -91,7 +91,8 @@ class ServiceRuntime:
     # worker ---------------------------------------------------------------
     def relay(self) -> Relay:
         return Relay(self.engine, self.outbox, self.bus, self.clock,
-                     poll_interval=self.settings.relay_poll_interval, name=f"{self.name}.relay")
+                     poll_interval=self.settings.relay_poll_interval, name=f"{self.name}.relay",
+                     event_log=self.settings.event_log)
 
     def consumer(self) -> EventConsumer:
         return EventConsumer(self.name, self.engine, self.inbox, self.bus, self.subscriptions,

@@ -1,5 +1,5 @@
-"""Published events are forgotten after the retention period; events not
-yet published never are."""
+"""The outbox beyond the relay loop: pruning after the retention period,
+and the event log of published envelopes."""
 from __future__ import annotations
 
 import dataclasses
@@ -33,3 +33,15 @@ def test_only_old_published_rows_are_pruned(tmp_path):
     assert runtime.prune_outbox() == 10
     assert count(runtime, published=True) == 10
     assert count(runtime, published=False) == 10
+
+
+def test_the_relay_appends_published_events_to_the_event_log(tmp_path):
+    import json
+    from coalizione_common.outbox import Relay
+    runtime = build(f"sqlite:///{tmp_path / 'l.db'}", memory_bus())
+    ids = emit_many(runtime, 12)
+    runtime.declare_queues()
+    relay = Relay(runtime.engine, runtime.outbox, runtime.bus, event_log=str(tmp_path / "ev.jsonl"))
+    assert relay.publish_batch() == 12
+    lines = (tmp_path / "ev.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ids
