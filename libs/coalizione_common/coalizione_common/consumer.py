@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from .bus import Bus, ConfirmingPublisher, OutgoingMessage
 from .clock import Clock
+from .db import discard
 from .envelope import Envelope, MalformedEvent
 from .inbox import claim_batch
 
@@ -195,13 +196,8 @@ class EventConsumer:
         self.handled += len(items)
 
     def _forget_connection(self) -> None:
-        if self._db is not None:
-            try:
-                self._db.invalidate()
-                self._db.close()
-            except Exception:
-                pass
-            self._db = None
+        discard(self._db)
+        self._db = None
 
     def _handle_batch(self, session: Session, items) -> None:
         new = claim_batch(session, self.inbox, [(q, e) for q, _, e in items], self.clock.now())

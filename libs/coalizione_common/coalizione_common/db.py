@@ -114,3 +114,14 @@ def install_outbox_trigger(execute) -> None:
     ``execute`` runs one SQL string (``op.execute`` in a migration)."""
     for statement in _OUTBOX_TRIGGER:
         execute(statement)
+
+
+def discard(connection) -> None:
+    """Throw a held connection away (it may already be broken)."""
+    if connection is None:
+        return
+    try:
+        connection.invalidate()
+        connection.close()
+    except Exception:
+        pass

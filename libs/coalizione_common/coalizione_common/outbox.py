@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .bus import Bus, ConfirmingPublisher
 from .clock import Clock
-from .db import OUTBOX_CHANNEL
+from .db import OUTBOX_CHANNEL, discard
 from .envelope import Envelope
 
 log = logging.getLogger("coalizione.outbox")
@@ -123,13 +123,8 @@ class Relay:
         return self._publisher
 
     def _drop_connection(self) -> None:
-        if self._db is not None:
-            try:
-                self._db.invalidate()
-                self._db.close()
-            except Exception:
-                pass
-            self._db = None
+        discard(self._db)
+        self._db = None
         if self._publisher is not None:
             self._publisher.close()
         if self._connection is not None:

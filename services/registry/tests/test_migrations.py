@@ -1,32 +1,17 @@
-"""The migrations build exactly the schema the code declares."""
+"""The registry's first migration also starts the catalog version at 0
+(the generic schema checks are in tests/test_migrations.py)."""
 from __future__ import annotations
 
-from pathlib import Path
+from sqlalchemy import select
 
-from alembic import command
-from sqlalchemy import inspect, select
-
-import registry
 from coalizione_common.db import make_engine
-from coalizione_common.migrations import alembic_config
-from registry.adapters.orm import catalog, metadata
+from coalizione_common.migrations import upgrade
+from registry.adapters.orm import catalog
+from tests.test_migrations import migrations_of
 
-MIGRATIONS = Path(registry.__file__).parent / "migrations"
 
-
-def test_upgrade_head_on_a_fresh_database_matches_the_metadata(tmp_path):
+def test_a_fresh_database_starts_at_catalog_version_zero(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    config = alembic_config(MIGRATIONS, engine)
-    command.upgrade(config, "head")
-    command.check(config)   # raises when the database differs from the metadata
-    assert set(inspect(engine).get_table_names()) >= set(metadata.tables)
+    upgrade(engine, migrations_of("registry"))
     with engine.connect() as conn:
         assert conn.execute(select(catalog.c.version)).scalar() == 0
-
-
-def test_downgrade_removes_everything(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    config = alembic_config(MIGRATIONS, engine)
-    command.upgrade(config, "head")
-    command.downgrade(config, "base")
-    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
