@@ -1,56 +1,60 @@
-"""Publishing a plan on the real PostgreSQL and RabbitMQ: the adhesions
-arrive as events, the plan's events reach a consumer bound to the exchange."""
+"""Publishing a plan end to end: the adhesions arrive as events through the
+worker, the plan's events reach a consumer bound to the exchange; on SQLite
+with the in-memory bus, and on the real PostgreSQL and RabbitMQ."""
 from __future__ import annotations
 
 import dataclasses
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coalizione_common.migrations import alembic_config
 from scheduling import bootstrap
 from scheduling.adapters.orm import adhesions, assignments, sessions
 from scheduling.app import create_app
 from tests.support import backbone
 from tests.support.backbone import wait_for
-from tests.support.services import settings_for
+from tests.support.services import memory_bus, settings_for
 
 from .builders import confirmed, entity_upserted, roster
 from .conftest import load_comuni
 
-pytestmark = pytest.mark.integration
+
+@pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.integration)])
+def backend(request, tmp_path):
+    """(bus settings, database URL factory, regions) for each tier."""
+    if request.param == "memory":
+        return memory_bus(), lambda name: f"sqlite:///{tmp_path / f'{name}.db'}", ("Umbria", "Molise")
+    broker = request.getfixturevalue("broker")
+    return broker.settings(), request.getfixturevalue("postgres_database"), ("Umbria",)
 
 
-def test_publish_on_postgresql_reaches_a_consumer_through_rabbitmq(postgres_database, broker,
-                                                                   tmp_path):
-    bus = broker.settings()
+def test_a_published_plan_reaches_a_consumer(backend, tmp_path, request):
+    bus, database, regions = backend
     runtime = bootstrap.build_runtime(settings_for("scheduling", tmp_path, bus=bus,
                                                    now="2017-06-20T08:00:00Z",
-                                                   database_url=postgres_database("scheduling"),
+                                                   database_url=database("scheduling"),
                                                    operator_token="op-token"))
     runtime.planning = dataclasses.replace(runtime.planning, days_target=3, time_limit=10,
                                            solver_workers=2, webinar_min_bodies=2)
-    enrolment = backbone.build(postgres_database("enrolment"), bus, service="enrolmentprobe")
-    listener = backbone.build(postgres_database("listener"), bus, service="listener",
+    enrolment = backbone.build(database("enrolment"), bus, service="enrolmentprobe")
+    listener = backbone.build(database("listener"), bus, service="listener",
                               patterns=("session.#", "assignment.#"))
-    broker.track(*runtime.consumer().subscriptions, *listener.consumer().subscriptions)
+    if not bus.is_memory:
+        request.getfixturevalue("broker").track(*runtime.consumer().subscriptions,
+                                                *listener.consumer().subscriptions)
     stop = threading.Event()
     try:
         bootstrap.prepare(runtime)
-        command.check(alembic_config(Path(bootstrap.__file__).parent / "migrations",
-                                     runtime.engine))
         for r in (runtime, listener):
             r.declare_queues()
         runtime.start_worker(stop)
         listener.start_worker(stop)
         threading.Thread(target=enrolment.relay().run, args=(stop,), daemon=True).start()
 
-        rows = [r for r in load_comuni() if r["regione"] == "Umbria"
+        rows = [r for r in load_comuni() if r["regione"] in regions
                 and r["popolazione_censimento_2011"]
                 and 5000 <= int(r["popolazione_censimento_2011"]) <= 150000]
         with Session(enrolment.engine) as session, session.begin():
