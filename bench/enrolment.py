@@ -204,19 +204,9 @@ def measure(port: int, path: str, bodies) -> dict:
 
 
 def delete_exchanges(env: dict, queues: list[str]) -> None:
-    from kombu import Connection
-    with Connection(AMQP_URL) as conn:
-        channel = conn.channel()
-        for queue in queues:
-            try:
-                channel.queue_delete(queue)
-            except Exception:
-                channel = conn.channel()
-        for exchange in (env["COALIZIONE_EXCHANGE"], env["COALIZIONE_DEAD_EXCHANGE"]):
-            try:
-                channel.exchange_delete(exchange)
-            except Exception:
-                channel = conn.channel()
+    from tests.support.infrastructure import delete_broker_objects
+    delete_broker_objects(AMQP_URL, queues,
+                          [env["COALIZIONE_EXCHANGE"], env["COALIZIONE_DEAD_EXCHANGE"]])
 
 
 def main() -> int:
