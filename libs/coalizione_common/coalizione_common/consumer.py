@@ -61,7 +61,7 @@ def _is_infrastructure_error(exc: BaseException) -> bool:
 class EventConsumer:
     def __init__(self, service: str, engine: Engine, inbox: Table, bus: Bus,
                  subscriptions: Iterable[Subscription], clock: Clock | None = None,
-                 batch_size: int = 100, batch_window: float = 0.01, backoff: tuple[float, ...] = (0.2, 1.0, 3.0)):
+                 batch_size: int = 100, batch_window: float = 0.005, backoff: tuple[float, ...] = (0.2, 1.0, 3.0)):
         self.service = service
         self.engine = engine
         self.inbox = inbox
@@ -130,7 +130,7 @@ class EventConsumer:
                 while self._buffer and len(self._buffer) < self.batch_size \
                         and time.monotonic() < window_ends:
                     try:
-                        conn.drain_events(timeout=0.002)
+                        conn.drain_events(timeout=0.001)
                     except socket.timeout:
                         break
                 if self._buffer:
