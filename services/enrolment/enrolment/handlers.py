@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from coalizione_common.db import upsert
 from coalizione_common.envelope import Envelope
+from coalizione_common.outbox import add_to_outbox
 from coalizione_common.runtime import ServiceRuntime
 
 from . import events, tokens
@@ -109,10 +110,9 @@ def _emit(runtime: ServiceRuntime, session, subject: str,
     """``runtime.emit`` for the events of one change, written to the outbox
     with one statement (same envelopes, same transaction)."""
     now = runtime.clock.now()
-    envelopes = [Envelope.new(type, runtime.name, subject, data, now) for type, data in announced]
-    session.execute(runtime.outbox.insert(), [
-        {"event_id": e.id, "type": e.type, "subject": e.subject, "body": e.to_json(),
-         "created_at": now} for e in envelopes])
+    add_to_outbox(session, runtime.outbox,
+                  [Envelope.new(type, runtime.name, subject, data, now) for type, data in announced],
+                  now)
 
 
 def _already_enrolled(entity) -> AlreadyEnrolled:
