@@ -1,0 +1,143 @@
+"""The whole deployed topology under a steady rate of submissions: the
+latency from POST to the confirmation e-mail reaching an SMTP server.
+
+``python -m coalizione_embedded.stack`` (what ``make stack`` runs) is
+started isolated (own databases, exchange and queue names) on the real
+RabbitMQ and PostgreSQL (``AMQP_URL``, ``POSTGRES_URL``; default the local
+ones), with ``SMTP_URL`` pointing at an aiosmtpd sink in this process.
+Eligible bodies are put into the registry through its operations API;
+then, for each rate of ``BENCH_RATES`` (per second, default
+``5,10,20,40,70,100``), valid adhesions are POSTed through the entry port for
+``BENCH_STEP_SECONDS`` (default 10) on an open loop, and each one's
+confirmation e-mail is awaited in the sink. A step is sustained when every
+POST got 201, every e-mail arrived and p99 <= 1 s; stepping stops at the
+first step that is not.
+
+Baseline in the same run: the POST round trip alone (the answer, without
+waiting for the mail). Prints its figures last as one JSON line:
+``rate_per_s`` (the highest rate sustained, else the lowest tried),
+``p50_s``/``p99_s`` at that rate, ``max_sustained_per_s`` (0 when none),
+``post_p99_s`` and ``ratio_p99_to_post_p99``, every step, the CPU count and
+the load average. Target (issue 8): p99 under 1 s at 100 submissions/s.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# bench/ holds registry.py and enrolment.py: they must not shadow the services
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
+
+AMQP_URL = os.environ.get("AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672//"
+POSTGRES_URL = os.environ.get("POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432"
+RATES = [float(r) for r in os.environ.get("BENCH_RATES", "5,10,20,40,70,100").split(",")]
+STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "10"))
+MAIL_WAIT = float(os.environ.get("BENCH_MAIL_WAIT_SECONDS", "20"))
+TARGET_P99 = 1.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("inf")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def run_step(port, sink, codes, tag, rate, offset):
+    from tests.chaos import load
+    count = max(1, int(rate * STEP_SECONDS))
+    submissions = load.plan(codes[offset:offset + count], f"{tag}r{int(rate)}", [], None,
+                            bad_every=0)
+    seen_before = len(sink.snapshot())
+    load.drive(port, submissions, rate=rate, threads=min(128, max(16, int(rate * 2))))
+    wanted = {s.contact_email: s for s in submissions if s.status == 201}
+    arrived: dict[str, float] = {}
+    deadline = time.monotonic() + MAIL_WAIT
+    while time.monotonic() < deadline and len(arrived) < len(wanted):
+        for at, rcpts, _ in sink.snapshot()[seen_before:]:
+            for rcpt in rcpts:
+                if rcpt in wanted and rcpt not in arrived:
+                    arrived[rcpt] = at
+        time.sleep(0.2)
+    latencies = [arrived[e] - s.sent_at for e, s in wanted.items() if e in arrived]
+    posts = [s.answered_at - s.sent_at for s in submissions if s.status is not None]
+    errors = sum(1 for s in submissions if s.status != 201) + len(wanted) - len(arrived)
+    p99 = percentile(latencies, 0.99) if len(latencies) == len(submissions) else float("inf")
+    step = {"rate_per_s": rate, "submissions": len(submissions), "errors": errors,
+            "mails": len(arrived), "p50_s": round(percentile(latencies, 0.5), 3),
+            "p99_s": round(p99, 3) if p99 != float("inf") else None,
+            "max_s": round(max(latencies), 3) if latencies else None,
+            "post_p50_s": round(percentile(posts, 0.5), 4),
+            "post_p99_s": round(percentile(posts, 0.99), 4),
+            "mean_s": round(statistics.fmean(latencies), 3) if latencies else None}
+    step["sustained"] = errors == 0 and p99 <= TARGET_P99
+    return step, count
+
+
+def main() -> int:
+    from tests.chaos.harness import SmtpSink, Stack, handler_queues
+    from tests.chaos import load
+    from tests.support import infrastructure as infra
+
+    tag = uuid.uuid4().hex[:8]
+    names = {s: f"bench_system_{tag}_{s}" for s in ("registry", "enrolment", "scheduling",
+                                                    "notify")}
+    databases = {s: infra.create_database(POSTGRES_URL, n) for s, n in names.items()}
+    prefix = f"benchsys{tag}."
+    folder = Path(tempfile.mkdtemp(prefix="bench-system-"))
+    needed = sum(max(1, int(r * STEP_SECONDS)) for r in RATES)
+    steps, stack = [], None
+    try:
+        with SmtpSink() as sink:
+            stack = Stack(AMQP_URL, databases, f"{prefix}events", f"{prefix}dead", prefix, folder,
+                          extra_env={"SMTP_URL": sink.url})
+            stack.start()
+            started = time.monotonic()
+            codes = load.seed_bodies(stack.port, needed, tag)
+            assert load.wait_for_replica(stack.port, codes[-1], timeout=300), "replica not fed"
+            print(f"seeded {needed} bodies in {time.monotonic() - started:.1f}s", file=sys.stderr)
+            offset = 0
+            for rate in RATES:
+                step, used = run_step(stack.port, sink, codes, tag, rate, offset)
+                offset += used
+                steps.append(step)
+                print(json.dumps(step), file=sys.stderr, flush=True)
+                if not step["sustained"]:
+                    break
+    finally:
+        if stack is not None:
+            stack.stop()
+        for name in names.values():
+            infra.drop_database(POSTGRES_URL, name)
+        queues = handler_queues(prefix)
+        infra.delete_broker_objects(AMQP_URL, queues + [f"{q}.dead" for q in queues],
+                                    [f"{prefix}events", f"{prefix}dead"])
+    sustained = [s for s in steps if s["sustained"]]
+    shown = sustained[-1] if sustained else steps[0]
+    post_p99 = shown["post_p99_s"]
+    result = {
+        "rate_per_s": shown["rate_per_s"], "p50_s": shown["p50_s"], "p99_s": shown["p99_s"],
+        "max_sustained_per_s": sustained[-1]["rate_per_s"] if sustained else 0,
+        "target": "p99 < 1 s at 100/s",
+        "target_met": any(s["rate_per_s"] >= 100 and s["sustained"] for s in steps),
+        "baseline": "POST round trip at the same rate (answer only, no mail)",
+        "post_p99_s": post_p99,
+        "ratio_p99_to_post_p99": round(shown["p99_s"] / post_p99, 1)
+        if shown["p99_s"] and post_p99 else None,
+        "notify_sender_interval_s": float(os.environ.get("NOTIFY_SENDER_INTERVAL") or "1"),
+        "step_seconds": STEP_SECONDS, "steps": steps, "cpus": os.cpu_count(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
