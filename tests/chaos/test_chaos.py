@@ -1,8 +1,8 @@
 """The whole stack under load while it is hurt, then checked for
 exactly-once effects.
 
-A load of submissions (``CHAOS_SUBMISSIONS`` valid ones, default 400, over
-``CHAOS_SECONDS``, default 60) goes through the entry port while, in turn,
+A load of submissions (``CHAOS_SUBMISSIONS`` valid ones, default 300, over
+``CHAOS_SECONDS``, default 45) goes through the entry port while, in turn,
 each service's worker is SIGKILLed (the stack restarts it), the stack's
 RabbitMQ connections are closed by the broker (``rabbitmqctl
 close_connection``, only this stack's), and its PostgreSQL backends are terminated
@@ -31,8 +31,8 @@ from tests.chaos.harness import TOKEN, Stack, call, unique_tag, wait_until
 
 pytestmark = pytest.mark.integration
 
-SUBMISSIONS = int(os.environ.get("CHAOS_SUBMISSIONS", "400"))
-SECONDS = float(os.environ.get("CHAOS_SECONDS", "60"))
+SUBMISSIONS = int(os.environ.get("CHAOS_SUBMISSIONS", "300"))
+SECONDS = float(os.environ.get("CHAOS_SECONDS", "45"))
 RESTART_POSTGRES = os.environ.get("CHAOS_RESTART_POSTGRES") == "1"
 SETTLE_SECONDS = float(os.environ.get("CHAOS_SETTLE_SECONDS", "240"))
 # an ISTAT non-administrative unit is never eligible; the enrolment's replica
