@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest.importorskip("psutil")
+
 from tests.chaos.harness import SERVICES, SmtpSink, Stack
 
 

@@ -26,6 +26,8 @@ import time
 
 import pytest
 
+pytest.importorskip("psutil")
+
 from tests.chaos import load
 from tests.chaos.harness import TOKEN, Stack, call, unique_tag, wait_until
 

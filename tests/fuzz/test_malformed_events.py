@@ -22,6 +22,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("hypothesis")
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 from kombu import Connection
 from sqlalchemy import select

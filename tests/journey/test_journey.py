@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+pytest.importorskip("psutil")
+
 from tests.chaos.harness import SERVICES, TOKEN, SmtpSink, Stack, call, unique_tag, wait_until
 from tests.chaos.load import wait_for_replica
 
