@@ -78,3 +78,34 @@ def _unpublished(runtime) -> int:
     with runtime.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(runtime.outbox)
                             .where(runtime.outbox.c.published_at.is_(None))).scalar()
+
+
+def test_a_consumer_whose_broker_goes_silent_reconnects_through_heartbeats(broker, postgres_database):
+    bus = dataclasses.replace(broker.settings(), heartbeat=2)
+    upstream = urlsplit(bus.url)
+    proxy = TcpProxy(upstream.hostname, upstream.port or 5672)
+    consumer_side = build(postgres_database("silent"), dataclasses.replace(bus, url=through(proxy, bus.url)))
+    broker.track(*consumer_side.consumer().subscriptions)
+    consumer_side.declare_queues()
+    publisher = build(str(consumer_side.engine.url.render_as_string(hide_password=False)), bus)
+    stop = threading.Event()
+    consumer = consumer_side.consumer()
+    threads = [threading.Thread(target=consumer.run, args=(stop,), daemon=True),
+               threading.Thread(target=publisher.relay().run, args=(stop,), daemon=True)]
+    for t in threads:
+        t.start()
+    try:
+        emit_many(consumer_side, 5)
+        assert wait_for(lambda: effects(consumer_side)[0] == 5, timeout=30)
+        connections = proxy.accepted
+        assert proxy.freeze() >= 1
+        emit_many(consumer_side, 5)
+        assert wait_for(lambda: effects(consumer_side)[0] == 10, timeout=30), \
+            "the consumer noticed the silence, reconnected and went on"
+        assert proxy.accepted > connections
+        assert effects(consumer_side) == (10, 10)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        proxy.close()

@@ -18,6 +18,7 @@ class TcpProxy:
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._frozen: set[int] = set()
         self.accepted = 0
         threading.Thread(target=self._accept, daemon=True, name="tcpproxy-accept").start()
 
@@ -39,13 +40,14 @@ class TcpProxy:
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if id(src) in self._frozen or id(dst) in self._frozen:
+                    continue  # a silent peer: bytes vanish, nothing is closed
                 dst.sendall(data)
         except OSError:
             pass
@@ -63,11 +65,24 @@ class TcpProxy:
         for client, upstream in pairs:
             for s in (client, upstream):
                 try:
+                    # wake the forwarding threads blocked reading this socket
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                try:
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                     s.close()
                 except OSError:
                     pass
         return len(pairs)
+
+    def freeze(self) -> int:
+        """Let every current connection go silent without closing it, as a
+        dropped route does; new connections pass. Returns how many."""
+        with self._lock:
+            for client, upstream in self._pairs:
+                self._frozen.update({id(client), id(upstream)})
+            return len(self._pairs)
 
     def close(self) -> None:
         self._closed = True

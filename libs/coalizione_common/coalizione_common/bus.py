@@ -44,9 +44,13 @@ class Bus:
         self.dead_exchange = Exchange(settings.dead_exchange, type="direct", durable=True)
 
     def connection(self) -> Connection:
-        options = {"polling_interval": 0.01} if self.settings.is_memory else {}
-        return Connection(self.settings.url, transport_options=options, heartbeat=0,
-                          connect_timeout=5)
+        """A new connection. On AMQP it negotiates heartbeats, so a peer that
+        vanished without closing (a dropped route, a killed proxy) is noticed
+        by :func:`keep_alive` instead of blocking a reader forever."""
+        if self.settings.is_memory:
+            return Connection(self.settings.url, transport_options={"polling_interval": 0.01},
+                              heartbeat=0)
+        return Connection(self.settings.url, heartbeat=self.settings.heartbeat, connect_timeout=5)
 
     def queue_name(self, service: str, handler: str) -> str:
         return f"{self.settings.queue_prefix}{service}.{handler}"
@@ -170,7 +174,7 @@ class ConfirmingPublisher:
             try:
                 self.connection.drain_events(timeout=min(remaining, 1.0))
             except socket.timeout:
-                continue
+                keep_alive(self.connection)
         if self._nacked:
             self._nacked = False
             raise PublishNotConfirmed("the broker nacked a message")
@@ -180,3 +184,10 @@ class ConfirmingPublisher:
             self.channel.close()
         except Exception:  # the connection may already be gone
             pass
+
+
+def keep_alive(connection: Connection) -> None:
+    """Send and check heartbeats; raises when the broker went silent. Call
+    it whenever a wait on the connection ends (at least every few seconds)."""
+    if connection.heartbeat:
+        connection.heartbeat_check(rate=2)

@@ -46,6 +46,7 @@ class BusSettings:
     queue_prefix: str = ""
     max_attempts: int = 3
     delivery_limit: int = 10
+    heartbeat: float = 30.0
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "BusSettings":
@@ -57,6 +58,7 @@ class BusSettings:
             queue_prefix=env.get("COALIZIONE_QUEUE_PREFIX", ""),
             max_attempts=int(_float(env, "COALIZIONE_MAX_ATTEMPTS", 3)),
             delivery_limit=int(_float(env, "COALIZIONE_DELIVERY_LIMIT", 10)),
+            heartbeat=_float(env, "COALIZIONE_AMQP_HEARTBEAT", 30.0),
         )
 
     @property

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from .bus import Bus, ConfirmingPublisher, OutgoingMessage
+from .bus import Bus, ConfirmingPublisher, OutgoingMessage, keep_alive
 from .clock import Clock
 from .db import discard
 from .envelope import Envelope, MalformedEvent
@@ -125,7 +125,7 @@ class EventConsumer:
                 try:
                     conn.drain_events(timeout=0.5)
                 except socket.timeout:
-                    pass
+                    keep_alive(conn)
                 window_ends = time.monotonic() + self.batch_window
                 while self._buffer and len(self._buffer) < self.batch_size \
                         and time.monotonic() < window_ends:

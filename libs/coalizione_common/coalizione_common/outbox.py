@@ -16,7 +16,7 @@ from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.engine import Connection as DbConnection, Engine
 from sqlalchemy.orm import Session
 
-from .bus import Bus, ConfirmingPublisher
+from .bus import Bus, ConfirmingPublisher, keep_alive
 from .clock import Clock
 from .db import OUTBOX_CHANNEL, discard
 from .envelope import Envelope
@@ -182,6 +182,8 @@ class Relay:
                 failures = 0
                 if sent < self.batch_size:
                     self._wakeup.wait(stop)
+                    if self._connection is not None:
+                        keep_alive(self._connection)
             except Exception as exc:  # broker or database unavailable: back off, retry
                 failures += 1
                 delay = min(0.1 * 2 ** min(failures, 6), 5.0)
