@@ -15,7 +15,7 @@ ACTIVE = "status IN ('pending_confirmation', 'confirmed')"
 # eligibility check at submit time reads only this table.
 entities = Table(
     "entities", metadata,
-    Column("code", String(16), primary_key=True),
+    Column("code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     # lower case, without accents or punctuation: what the name search matches
     Column("search_name", String(200), nullable=False, server_default=""),
@@ -35,7 +35,7 @@ adhesions = Table(
     "adhesions", metadata,
     Column("id", String(36), primary_key=True),
     Column("edition", String(40), nullable=False),
-    Column("entity_code", String(16), nullable=False),
+    Column("entity_code", String(64), nullable=False),
     Column("entity_name", String(200), nullable=False),
     Column("entity_kind", String(40), nullable=False),
     Column("province", String(10)),

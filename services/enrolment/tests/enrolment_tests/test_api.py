@@ -372,3 +372,14 @@ def test_writes_beyond_the_rate_limit_are_429_with_retry_after(client, app):
     assert client.get(f"{API}/topics").status_code == 200
     r = submit(client)
     assert r.json["type"].endswith("/too-many-requests") and int(r.headers["Retry-After"]) >= 1
+
+
+def test_a_body_with_a_long_registry_code_can_enrol(client, runtime):
+    from .builders import seed
+    code = "IPA-" + "u" * 56  # the registry accepts operator codes up to 64 characters
+    seed(runtime, [{"code": code, "name": "Unione dei Comuni dal codice lungo",
+                    "kind": "unione_di_comuni", "province": "FC", "region": "Emilia-Romagna",
+                    "population": None, "eligible": True,
+                    "eligibility_reason": "ente sovracomunale: sempre ammesso"}])
+    response = submit(client, entity_code=code)
+    assert response.status_code == 201, response.json

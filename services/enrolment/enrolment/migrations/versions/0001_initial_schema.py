@@ -21,7 +21,7 @@ def upgrade() -> None:
     create_messaging_tables(op)
     op.create_table(
         "entities",
-        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("search_name", sa.String(length=200), server_default="", nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
@@ -38,7 +38,7 @@ def upgrade() -> None:
         "adhesions",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("edition", sa.String(length=40), nullable=False),
-        sa.Column("entity_code", sa.String(length=16), nullable=False),
+        sa.Column("entity_code", sa.String(length=64), nullable=False),
         sa.Column("entity_name", sa.String(length=200), nullable=False),
         sa.Column("entity_kind", sa.String(length=40), nullable=False),
         sa.Column("province", sa.String(length=10), nullable=True),
