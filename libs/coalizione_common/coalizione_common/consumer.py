@@ -77,6 +77,7 @@ class EventConsumer:
         self.dead_lettered = 0
         self._buffer: list[tuple[str, object]] = []
         self._db = None
+        self.on_commit: Callable[[], object] | None = None
         self._dead_publisher: ConfirmingPublisher | None = None
 
     # topology -----------------------------------------------------------
@@ -194,6 +195,8 @@ class EventConsumer:
                 self._forget_connection()
             raise
         self.handled += len(items)
+        if self.on_commit is not None:
+            self.on_commit()
 
     def _forget_connection(self) -> None:
         discard(self._db)

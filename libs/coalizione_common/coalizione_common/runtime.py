@@ -30,11 +30,15 @@ log = logging.getLogger("coalizione.runtime")
 
 @dataclass
 class PeriodicJob:
-    """A function the worker calls every ``interval`` seconds."""
+    """A function the worker calls every ``interval`` seconds and, with
+    ``wake_on_events``, also as soon as the worker's consumer has committed
+    what it handled (notify's sender goes out without waiting a period)."""
 
     name: str
     interval: float
     run: Callable[[], None]
+    wake_on_events: bool = False
+    wake: threading.Event = field(default_factory=threading.Event, repr=False)
 
 
 @dataclass
@@ -117,9 +121,12 @@ class ServiceRuntime:
     def start_worker(self, stop: threading.Event) -> list[threading.Thread]:
         """Start the relay, the consumer and periodic jobs as daemon threads."""
         targets = [(f"{self.name}-relay", self.relay().run)]
-        if self.subscriptions:
-            targets.append((f"{self.name}-consumer", self.consumer().run))
         jobs = [*self.periodic, PeriodicJob("outbox-pruning", 3600.0, self.prune_outbox)]
+        if self.subscriptions:
+            consumer = self.consumer()
+            woken = [job.wake for job in jobs if job.wake_on_events]
+            consumer.on_commit = lambda: [wake.set() for wake in woken]
+            targets.append((f"{self.name}-consumer", consumer.run))
         for job in jobs:
             targets.append((f"{self.name}-{job.name}", _periodic(job)))
         threads = []
@@ -159,7 +166,14 @@ def messaging_metadata() -> MetaData:
 
 def _periodic(job: PeriodicJob):
     def loop(stop: threading.Event) -> None:
-        while not stop.wait(job.interval):
+        while not stop.is_set():
+            if job.wake_on_events:
+                job.wake.wait(job.interval)
+                job.wake.clear()
+            else:
+                stop.wait(job.interval)
+            if stop.is_set():
+                break
             try:
                 job.run()
             except Exception:

@@ -45,3 +45,21 @@ def test_the_relay_appends_published_events_to_the_event_log(tmp_path):
     assert relay.publish_batch() == 12
     lines = (tmp_path / "ev.jsonl").read_text().splitlines()
     assert [json.loads(line)["id"] for line in lines] == ids
+
+
+def test_a_job_woken_by_events_runs_right_after_the_consumer_commits(tmp_path):
+    import threading
+    from coalizione_common.runtime import PeriodicJob
+    from tests.support.backbone import wait_for
+    runtime = build(f"sqlite:///{tmp_path / 'w.db'}", memory_bus())
+    runs = []
+    runtime.periodic.append(PeriodicJob("follow-up", 3600.0, lambda: runs.append(1),
+                                        wake_on_events=True))
+    runtime.declare_queues()
+    stop = threading.Event()
+    try:
+        runtime.start_worker(stop)
+        emit_many(runtime, 3)
+        assert wait_for(lambda: runs, timeout=10), "woken long before its hour-long period"
+    finally:
+        stop.set()

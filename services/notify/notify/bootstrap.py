@@ -28,7 +28,8 @@ def build_runtime(settings: ServiceSettings | None = None, config: NotifyConfig 
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     sender = Sender(runtime)
     runtime.periodic.append(PeriodicJob("sender", runtime.notify.sender_interval,
-                                        lambda: sender.run_once(runtime.notify.sender_batch)))
+                                        lambda: sender.run_once(runtime.notify.sender_batch),
+                                        wake_on_events=True))
     runtime.periodic.append(PeriodicJob("reminders", runtime.notify.reminder_interval,
                                         lambda: reminders.run(runtime)))
     return runtime
