@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
@@ -220,8 +221,23 @@ def _fault_after_commit(runtime, session: Session) -> None:
         return
 
     def send_then_die(_session):
-        Sender(runtime).run_once()
+        # The worker's own sender may claim the delivery first (it is woken
+        # by the same commit): wait until someone has sent and marked it.
+        deadline = time.monotonic() + 10
+        while _pending(runtime) and time.monotonic() < deadline:
+            Sender(runtime).run_once()
+            time.sleep(0.02)
         log.error("fault hook: dying after commit, before the ack")
         os.kill(os.getpid(), signal.SIGKILL)
 
     sa_event.listen(session, "after_commit", send_then_die, once=True)
+
+
+def _pending(runtime) -> int:
+    from sqlalchemy import func, select
+
+    from .adapters.orm import deliveries
+    from .deliveries import QUEUED, RETRY, SENDING
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(deliveries).where(
+            deliveries.c.state.in_((QUEUED, SENDING, RETRY)))).scalar()
