@@ -3,19 +3,16 @@ the real RabbitMQ and PostgreSQL, one entry port; an event crosses process
 boundaries from the registry to enrolment to notify."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
 from coalizione_embedded.stack import free_port
+from tests.chaos import harness
 from tests.support.backbone import wait_for
 
 pytestmark = pytest.mark.integration
@@ -23,19 +20,8 @@ TOKEN = "stack-test-operator-token"
 
 
 def call(port, method, path, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-    except OSError:
-        return None, None
+    """(status, decoded body) through the stack's entry port."""
+    return harness.call(port, method, path, body, token, timeout=10)[:2]
 
 
 @pytest.fixture
