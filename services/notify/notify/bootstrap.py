@@ -27,9 +27,12 @@ def build_runtime(settings: ServiceSettings | None = None, config: NotifyConfig 
     runtime.transport = transport or transport_for(runtime.notify)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     sender = Sender(runtime)
-    runtime.periodic.append(PeriodicJob("sender", runtime.notify.sender_interval,
-                                        lambda: sender.run_once(runtime.notify.sender_batch),
-                                        wake_on_events=True))
+    # Several senders: each claims its own rows (SKIP LOCKED), and most of a
+    # message's time is spent waiting for the SMTP server.
+    for n in range(1, runtime.notify.sender_threads + 1):
+        runtime.periodic.append(PeriodicJob(f"sender-{n}", runtime.notify.sender_interval,
+                                            lambda: sender.run_once(runtime.notify.sender_batch),
+                                            wake_on_events=True))
     runtime.periodic.append(PeriodicJob("reminders", runtime.notify.reminder_interval,
                                         lambda: reminders.run(runtime)))
     return runtime

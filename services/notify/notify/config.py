@@ -43,6 +43,7 @@ class NotifyConfig:
     smtp_timeout: float = 30.0
     smtp_helo: str | None = None
     sender_interval: float = 1.0
+    sender_threads: int = 4
     sender_batch: int = 200
     sending_lease: float = 300.0
     reminder_days: float = 2.0
@@ -91,6 +92,7 @@ class NotifyConfig:
             smtp_timeout=number("NOTIFY_SMTP_TIMEOUT", defaults.smtp_timeout),
             smtp_helo=env.get("NOTIFY_SMTP_HELO") or None,
             sender_interval=number("NOTIFY_SENDER_INTERVAL", defaults.sender_interval),
+            sender_threads=max(1, int(number("NOTIFY_SENDER_THREADS", defaults.sender_threads))),
             sending_lease=number("NOTIFY_SENDING_LEASE", defaults.sending_lease),
             reminder_days=number("NOTIFY_REMINDER_DAYS", defaults.reminder_days),
             reminder_interval=number("NOTIFY_REMINDER_INTERVAL", defaults.reminder_interval),
