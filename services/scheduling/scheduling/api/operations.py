@@ -36,6 +36,16 @@ def _body() -> dict:
     return doc
 
 
+def _required_text(doc: dict, field: str, title: str, detail: str,
+                   allow_blank: bool = True) -> str:
+    """The string ``doc[field]``, or a 422 naming the field."""
+    value = doc.get(field)
+    if not isinstance(value, str) or (not allow_blank and not value.strip()):
+        raise Problem(422, "validation", title, detail,
+                      errors=[{"field": field, "message": "required"}])
+    return value
+
+
 def _instant(value) -> str | None:
     if value is None:
         return None
@@ -175,10 +185,8 @@ def reschedule_session(session_id):
 @require_role("operator")
 def cancel_session(session_id):
     doc = _body()
-    reason = doc.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise Problem(422, "validation", "Reason required", "Say why the session is cancelled.",
-                      errors=[{"field": "reason", "message": "required"}])
+    reason = _required_text(doc, "reason", "Reason required", "Say why the session is cancelled.",
+                            allow_blank=False)
     runtime = _runtime()
     with Session(runtime.engine) as db, db.begin():
         row = handlers.cancel(runtime, db, session_id, reason.strip(), doc.get("move_to"))
@@ -190,9 +198,7 @@ def cancel_session(session_id):
 def pin_body(session_id):
     """Pin a body to this session: later re-plans never move it."""
     doc = _body()
-    if not isinstance(doc.get("adhesion_id"), str):
-        raise Problem(422, "validation", "adhesion_id required", "Name the adhesion to place.",
-                      errors=[{"field": "adhesion_id", "message": "required"}])
+    _required_text(doc, "adhesion_id", "adhesion_id required", "Name the adhesion to place.")
     runtime = _runtime()
     with Session(runtime.engine) as db, db.begin():
         row = handlers.assign_body(runtime, db, session_id, doc["adhesion_id"],
@@ -204,9 +210,7 @@ def pin_body(session_id):
 @require_role("operator")
 def move_assignment(assignment_id):
     doc = _body()
-    if not isinstance(doc.get("session_id"), str):
-        raise Problem(422, "validation", "session_id required", "Name the target session.",
-                      errors=[{"field": "session_id", "message": "required"}])
+    _required_text(doc, "session_id", "session_id required", "Name the target session.")
     runtime = _runtime()
     with Session(runtime.engine) as db, db.begin():
         current = db.execute(select(assignments).where(assignments.c.id == assignment_id,
