@@ -1,6 +1,6 @@
 """The scheduling service's tables."""
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Table, Text)
+                        Table, Text, UniqueConstraint)
 
 from coalizione_common.runtime import messaging_metadata
 
@@ -19,8 +19,11 @@ entities = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# Our view of each adhesion, from adhesion.* and roster.updated: who comes
-# (participant ids and roles only) and which webinar topics they chose.
+# Our view of each adhesion, from adhesion.*, roster.updated and roster.erased:
+# who comes and which webinar topics they chose. ``participants`` holds
+# [{id, role, name, office, erased}]: names and offices for the attendance
+# registers and certificates (never e-mails); roster.erased blanks them and
+# keeps ids and roles, so the indicators do not change.
 adhesions = Table(
     "adhesions", metadata,
     Column("adhesion_id", String(64), primary_key=True),
@@ -99,4 +102,26 @@ attendance = Table(
     Column("adhesion_id", String(64), nullable=False),
     Column("present", Boolean, nullable=False),
     Column("marked_at", DateTime(timezone=True), nullable=False),
+)
+
+# One certificate of attendance per person and edition. ``sessions`` is the
+# list of sessions attended as issued ([{session_id, kind, title, starts_at,
+# ends_at}]); ``holder_name`` is blanked and ``erased`` set by roster.erased,
+# and the certificate stays valid.
+certificates = Table(
+    "certificates", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("code", String(14), nullable=False),
+    Column("adhesion_id", String(64), nullable=False, index=True),
+    Column("entity_code", String(64), nullable=False),
+    Column("entity_name", String(200)),
+    Column("participant_id", String(64), nullable=False),
+    Column("holder_name", String(200)),
+    Column("role", String(32), nullable=False),
+    Column("sessions", JSON, nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("erased", Boolean, nullable=False),
+    UniqueConstraint("code", name="uq_certificates_code"),
+    UniqueConstraint("participant_id", name="uq_certificates_participant_id"),
 )
