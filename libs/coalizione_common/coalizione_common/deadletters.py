@@ -7,6 +7,7 @@ its attempt count reset; the consumer's inbox keeps replays idempotent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from .bus import Bus, ConfirmingPublisher, OutgoingMessage
 
@@ -22,15 +23,19 @@ class DeadLetter:
     body: bytes
 
 
-def _read(bus: Bus, queue: str, limit: int, select=None, replay: bool = False) -> list[DeadLetter]:
+def _read(bus: Bus, queue: str, limit: int, select=None, replay: bool = False,
+          counted: list | None = None) -> list[DeadLetter]:
     """Read up to ``limit`` dead letters of ``queue``; those not replayed
-    are held unacked while reading, then put back."""
+    are held unacked while reading, then put back. ``counted``, if given,
+    receives how many were waiting before reading."""
     found, held = [], []
     with bus.connection() as conn:
         conn.ensure_connection(max_retries=1)
         channel = conn.channel()
         dead = bus.dead_queue(queue)(channel)
         dead.declare()
+        if counted is not None:
+            counted.append(channel.queue_declare(queue=dead.name, passive=True).message_count)
         publisher = ConfirmingPublisher(conn) if replay else None
         for _ in range(limit):
             message = dead.get(no_ack=False)
@@ -67,8 +72,19 @@ def list_dead_letters(bus: Bus, queue: str, limit: int = 1000) -> list[DeadLette
     return _read(bus, queue, limit)
 
 
+def count_and_list_dead_letters(bus: Bus, queue: str, limit: int = 1000) -> tuple[int, list[DeadLetter]]:
+    """How many dead letters ``queue`` holds, and the first ``limit`` of them."""
+    counted: list[int] = []
+    letters = _read(bus, queue, limit, counted=counted)
+    return max(counted[0], len(letters)), letters
+
+
 def replay_dead_letters(bus: Bus, queue: str, message_id: str | None = None,
-                        limit: int = 1000) -> list[DeadLetter]:
-    """Replay the dead letters of ``queue`` (only ``message_id`` if given)."""
-    select = None if message_id is None else (lambda letter: letter.message_id == message_id)
+                        limit: int = 1000, ids: Iterable[str] | None = None) -> list[DeadLetter]:
+    """Replay the dead letters of ``queue``: all of them, or only those
+    whose message id is ``message_id`` or one of ``ids``."""
+    wanted = set(ids or ()) | ({message_id} if message_id is not None else set())
+    select = (lambda letter: letter.message_id in wanted) if wanted else None
+    if ids is not None and not wanted:
+        return []
     return _read(bus, queue, limit, select=select, replay=True)

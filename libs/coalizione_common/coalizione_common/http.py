@@ -104,15 +104,18 @@ def run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
 
 
 def create_service_app(runtime, import_name: str, blueprints=()) -> Flask:
-    """A service's Flask app: conventions, health endpoints, its blueprints.
+    """A service's Flask app: conventions, health endpoints, the dead-letter
+    endpoints (:mod:`.deadletters_http`), its blueprints.
 
     The runtime is reachable from views as ``current_app.extensions["runtime"]``.
     """
+    from .deadletters_http import dead_letters_blueprint  # it needs auth, which needs this module
     app = Flask(import_name)
     app.json.ensure_ascii = False
     app.extensions["runtime"] = runtime
     install_conventions(app, runtime.name)
     app.register_blueprint(health_blueprint(runtime.name, runtime.readiness_checks()))
+    app.register_blueprint(dead_letters_blueprint(runtime.name))
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
