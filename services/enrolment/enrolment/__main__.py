@@ -3,5 +3,6 @@ import sys
 from coalizione_common.cli import main
 
 from .bootstrap import build_runtime
+from .cli import commands
 
-sys.exit(main("enrolment", build_runtime))
+sys.exit(main("enrolment", build_runtime, extra=commands))

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from coalizione_common.http import create_service_app, problem_response
 from coalizione_common.runtime import ServiceRuntime
 
-from .api import adhesions, openapi, operations
+from .api import adhesions, openapi, operations, people
 from .domain.errors import EnrolmentError
 from .ratelimit import RateLimiter
 from .web import form, manage
@@ -20,8 +20,8 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 def create_app(runtime: ServiceRuntime) -> Flask:
     settings = runtime.enrolment
-    app = create_service_app(runtime, __name__, [adhesions.bp, operations.bp, openapi.bp,
-                                                              form.bp, manage.bp])
+    app = create_service_app(runtime, __name__, [adhesions.bp, operations.bp, people.bp,
+                                                 openapi.bp, form.bp, manage.bp])
     app.secret_key = settings.secret_key
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_NAME="enrolment_session",

@@ -6,7 +6,7 @@ from pathlib import Path
 from coalizione_common.config import ServiceSettings
 from coalizione_common.runtime import PeriodicJob, ServiceRuntime
 
-from . import consumers, handlers
+from . import consumers, erasure, handlers
 from .adapters.orm import metadata
 from .config import EnrolmentSettings
 
@@ -23,6 +23,8 @@ def build_runtime(settings: ServiceSettings | None = None, enrolment: EnrolmentS
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
     runtime.periodic.append(PeriodicJob("resync", runtime.enrolment.resync_check,
                                         lambda: handlers.request_resync_if_empty(runtime)))
+    runtime.periodic.append(PeriodicJob("retention", runtime.enrolment.retention_check,
+                                        lambda: erasure.erase_expired(runtime)))
     return runtime
 
 

@@ -25,6 +25,7 @@ class EnrolmentSettings:
     trust_proxy: bool = False
     resync_check: float = 15.0
     resync_interval: float = 600.0
+    retention_check: float = 3600.0
 
     @classmethod
     def from_env(cls, database_url: str, environ: dict | None = None) -> "EnrolmentSettings":
@@ -40,6 +41,7 @@ class EnrolmentSettings:
             trust_proxy=(env.get("ENROLMENT_TRUST_PROXY") or "").lower() in ("1", "true", "yes"),
             resync_check=float(env.get("ENROLMENT_RESYNC_CHECK_SECONDS") or 15),
             resync_interval=float(env.get("ENROLMENT_RESYNC_INTERVAL_SECONDS") or 600),
+            retention_check=float(env.get("ENROLMENT_RETENTION_CHECK_SECONDS") or 3600),
         )
 
 

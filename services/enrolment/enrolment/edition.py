@@ -1,5 +1,6 @@
 """The edition the service enrols for: the one place that says what
-CO-AliZIONE 2017 is (name, deadline, roles, webinar catalogue).
+CO-AliZIONE 2017 is (name, deadline, roles, webinar catalogue, how long
+the personal data are kept).
 
 A new edition is a new :class:`Edition` value here; no other module names
 dates, roles or topics.
@@ -7,7 +8,7 @@ dates, roles or topics.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 ROME = ZoneInfo("Europe/Rome")
@@ -26,9 +27,18 @@ class Edition:
     promoter: str
     deadline: datetime
     activities_from: datetime
+    activities_until: datetime
     roles: dict[str, str]
     topics: tuple[Topic, ...]
     max_participants: int = 30
+    retention_days: int = 730
+
+    @property
+    def personal_data_expire_at(self) -> datetime:
+        """The instant after which the contacts' and participants' personal
+        data must be erased: ``retention_days`` after the end of the
+        activities (the figures for the funder stay, without names)."""
+        return self.activities_until + timedelta(days=self.retention_days)
 
     def is_open(self, now: datetime) -> bool:
         return now <= self.deadline
@@ -47,6 +57,8 @@ CURRENT = Edition(
              "(FAMI 2014-2020)",
     deadline=datetime(2017, 6, 30, 23, 59, 59, tzinfo=ROME),
     activities_from=datetime(2017, 7, 3, tzinfo=ROME),
+    activities_until=datetime(2018, 7, 31, 23, 59, 59, tzinfo=ROME),
+    retention_days=730,
     roles={"amministratore": "Amministratore", "dirigente": "Dirigente",
            "funzionario": "Funzionario"},
     topics=(
@@ -62,3 +74,7 @@ CURRENT = Edition(
         Topic("politiche-abitative", "Politiche abitative"),
     ),
 )
+
+EDITIONS = {CURRENT.id: CURRENT}
+"""Every edition the database may hold adhesions of, by id (the retention
+job erases each one's personal data when its time comes)."""

@@ -58,10 +58,23 @@ def roster(adhesion: dict, reason: str, changed_at: datetime, manage_url: str,
     links = {"manage": manage_url}
     data = {"adhesion_id": adhesion["id"], "edition": adhesion["edition"], "reason": reason,
             "status": adhesion["status"], "entity": entity_of(adhesion, with_population=False),
-            "contact": adhesion["contact"], "participants": adhesion["participants"],
+            "contact": _person(adhesion["contact"], "phone"),
+            "participants": [_person(p, "office") for p in adhesion["participants"]],
             "webinar_topics": adhesion["webinar_topics"], "links": links,
             "changed_at": instant(changed_at)}
     if confirm_url:
         links["confirm"] = confirm_url
         data["confirm_expires_at"] = instant(confirm_expires_at)
     return data
+
+
+def _person(person: dict | None, detail: str) -> dict | None:
+    """A person as roster.updated carries it (``detail``: phone or office);
+    for someone whose data was erased, only the id and the role are left."""
+    if person is None:
+        return None
+    return {k: person.get(k) for k in ("id", "name", "role", "email", detail)}
+
+
+def erased(adhesion_id: str, person_ids: list[str]) -> dict:
+    return {"adhesion_id": adhesion_id, "person_ids": person_ids}

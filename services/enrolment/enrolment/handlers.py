@@ -219,11 +219,13 @@ def withdraw_adhesion(runtime: ServiceRuntime, adhesion_id: str) -> dict:
 
 def request_confirmation(runtime: ServiceRuntime, adhesion_id: str) -> bool:
     """Issue a new confirmation link for a pending adhesion (the old one
-    stops working); False when there is nothing to confirm."""
+    stops working); False when there is nothing to confirm or nobody to
+    send it to (the contact's data were erased)."""
     now = runtime.clock.now()
     with Session(runtime.engine) as session, session.begin():
         adhesion = repo.load(session, adhesion_id)
-        if adhesion is None or adhesion["status"] != "pending_confirmation":
+        if adhesion is None or adhesion["status"] != "pending_confirmation" \
+                or not (adhesion["contact"] or {}).get("email"):
             return False
         confirm, confirm_hash, expires = _new_confirmation(runtime, now)
         repo.change(session, adhesion_id, confirm_token_hash=confirm_hash,

@@ -60,7 +60,9 @@ adhesions = Table(
 )
 
 # The contact (position 0, kind "contact") and the participants of an
-# adhesion; ids are stable across changes.
+# adhesion; ids are stable across changes. Erasure (enrolment/erasure.py)
+# empties name, email, phone and office and sets erased_at; the id, kind
+# and role stay, so every count stays the same.
 people = Table(
     "people", metadata,
     Column("id", String(36), primary_key=True),
@@ -68,11 +70,13 @@ people = Table(
            nullable=False),
     Column("kind", String(12), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("name", String(200), nullable=False),
+    Column("name", String(200)),
     Column("role", String(20), nullable=False),
-    Column("email", String(254), nullable=False),
+    Column("email", String(254)),
     Column("phone", String(40)),
     Column("office", String(200)),
+    Column("erased_at", DateTime(timezone=True)),
     Index("ix_people_adhesion", "adhesion_id"),
+    Index("ix_people_email", "email"),
 )
 

@@ -14,6 +14,10 @@ from ..domain.text import fold
 from .orm import ACTIVE, adhesions, entities, people
 
 PERSON_FIELDS = ("id", "name", "role", "email", "phone", "office")
+# What people_of gives for each person; name, email, phone and office are
+# None once erased_at is set.
+CONTACT_KEYS = ("id", "name", "role", "email", "phone", "erased_at")
+PARTICIPANT_KEYS = ("id", "name", "role", "email", "office", "erased_at")
 
 
 def get_entity(session: Session, code: str):
@@ -140,10 +144,9 @@ def people_of(session, adhesion_ids: list[str]) -> dict[str, dict]:
     for row in rows:
         entry = found.setdefault(row.adhesion_id, {"contact": None, "participants": []})
         if row.kind == "contact":
-            entry["contact"] = {k: getattr(row, k) for k in ("id", "name", "role", "email", "phone")}
+            entry["contact"] = {k: getattr(row, k) for k in CONTACT_KEYS}
         else:
-            entry["participants"].append(
-                {k: getattr(row, k) for k in ("id", "name", "role", "email", "office")})
+            entry["participants"].append({k: getattr(row, k) for k in PARTICIPANT_KEYS})
     return found
 
 

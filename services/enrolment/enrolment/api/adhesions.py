@@ -20,6 +20,9 @@ bp = Blueprint("enrolment_adhesions", __name__, url_prefix=PREFIX)
 def edition_document() -> dict:
     return {"id": CURRENT.id, "name": CURRENT.name, "deadline": instant(CURRENT.deadline),
             "open": CURRENT.is_open(runtime().clock.now()),
+            "activities_until": instant(CURRENT.activities_until),
+            "retention_days": CURRENT.retention_days,
+            "personal_data_expire_at": instant(CURRENT.personal_data_expire_at),
             "roles": [{"id": k, "title": v} for k, v in CURRENT.roles.items()],
             "max_participants": CURRENT.max_participants}
 

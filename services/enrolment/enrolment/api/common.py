@@ -64,7 +64,8 @@ def represent(adhesion: dict) -> dict:
         "entity": {"code": adhesion["entity_code"], "name": adhesion["entity_name"],
                    "kind": adhesion["entity_kind"], "province": adhesion["province"],
                    "region": adhesion["region"], "population": adhesion["population"]},
-        "contact": adhesion["contact"], "participants": adhesion["participants"],
+        "contact": _person(adhesion["contact"]),
+        "participants": [_person(p) for p in adhesion["participants"]],
         "participants_by_role": by_role(adhesion["participants"]),
         "webinar_topics": adhesion["webinar_topics"],
         "submitted_at": instant(adhesion["submitted_at"]),
@@ -72,3 +73,11 @@ def represent(adhesion: dict) -> dict:
         "confirmed_at": instant(adhesion["confirmed_at"]),
         "withdrawn_at": instant(adhesion["withdrawn_at"]),
     }
+
+
+def _person(person: dict | None) -> dict | None:
+    """A contact or participant; ``erased_at`` set (and the personal data
+    None) once erased."""
+    if person is None:
+        return None
+    return dict(person, erased_at=instant(person.get("erased_at")))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from coalizione_common.deadletters_http import dead_letter_openapi
+
 from ..edition import CURRENT
 from .common import PREFIX
 
@@ -12,6 +14,8 @@ ROLE = {"type": "string", "enum": list(CURRENT.roles)}
 STATUS = {"type": "string", "enum": ["pending_confirmation", "confirmed", "withdrawn"]}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 INSTANT = {"type": ["string", "null"], "format": "date-time"}
+ERASABLE = {"type": ["string", "null"], "description": "null once the person's data were erased"}
+ERASED_AT = {**INSTANT, "description": "when the personal data were erased (null: still held)"}
 
 
 def _ref(name):
@@ -76,12 +80,20 @@ SCHEMAS = {
                                     ("region", ["string", "null"]),
                                     ("population", ["integer", "null"]),
                                     ("eligible", "boolean"), ("eligibility_reason", "string"))}},
+    "ContactOnFile": {"type": "object", "required": ["id", "name", "role", "email", "phone"],
+                      "properties": {"id": {"type": "string"}, "name": ERASABLE, "role": ROLE,
+                                     "email": ERASABLE, "phone": ERASABLE,
+                                     "erased_at": ERASED_AT}},
+    "ParticipantOnFile": {"type": "object", "required": ["id", "name", "role", "email", "office"],
+                          "properties": {"id": {"type": "string"}, "name": ERASABLE, "role": ROLE,
+                                         "email": ERASABLE, "office": ERASABLE,
+                                         "erased_at": ERASED_AT}},
     "Adhesion": {"type": "object", "required": ["id", "status", "entity", "contact",
                                                 "participants", "webinar_topics"],
                  "properties": {
                      "id": {"type": "string"}, "edition": {"type": "string"}, "status": STATUS,
-                     "entity": _ref("Entity"), "contact": _ref("Contact"),
-                     "participants": {"type": "array", "items": _ref("Participant")},
+                     "entity": _ref("Entity"), "contact": _ref("ContactOnFile"),
+                     "participants": {"type": "array", "items": _ref("ParticipantOnFile")},
                      "participants_by_role": {"type": "object", "additionalProperties":
                                               {"type": "integer"}},
                      "webinar_topics": {"type": "array", "items": {"type": "string"}},
@@ -92,17 +104,64 @@ SCHEMAS = {
     "Edition": {"type": "object", "properties": {
         "id": {"type": "string"}, "name": {"type": "string"},
         "deadline": {"type": "string", "format": "date-time"}, "open": {"type": "boolean"},
+        "activities_until": {"type": "string", "format": "date-time",
+                             "description": "the end of the edition's activities"},
+        "retention_days": {"type": "integer", "description": "how long personal data are kept "
+                                                             "after the activities end"},
+        "personal_data_expire_at": {"type": "string", "format": "date-time", "description":
+                                    "activities_until + retention_days: the retention job "
+                                    "erases the contacts' and participants' data after it"},
         "roles": {"type": "array", "items": {"type": "object"}},
         "max_participants": {"type": "integer"}}},
-    "Stats": {"type": "object", "properties": {
+    "Stats": {"type": "object", "required": ["edition", "as_of", "deadline", "by_day", "bodies",
+                                             "participants"], "properties": {
         "edition": {"type": "string"}, "as_of": {"type": "string"},
+        "deadline": {"type": "string", "format": "date-time",
+                     "description": "the edition's deadline for adhesions"},
+        "by_day": {"type": "array", "description":
+                   "the active adhesions (pending or confirmed; withdrawn ones do not count) by "
+                   "the Europe/Rome date they were submitted, every day from the first to the "
+                   "last (days without adhesions included); the last cumulative is "
+                   "bodies.total",
+                   "items": {"type": "object", "required": ["date", "submitted", "cumulative"],
+                             "properties": {"date": {"type": "string", "format": "date"},
+                                            "submitted": {"type": "integer", "minimum": 0},
+                                            "cumulative": {"type": "integer", "minimum": 0}}}},
         "bodies": {"type": "object", "description": "total, by_status, by_region, by_province, "
                                                     "by_kind"},
         "participants": {"type": "object", "description": "total, by_region, by_province, "
                                                           "by_kind, by_role, by_region_and_role"}}},
+    "PersonRecord": {
+        "type": "object",
+        "required": ["person_id", "adhesion_id", "entity_code", "entity_name", "as", "name",
+                     "role", "email", "adhesion_status", "submitted_at", "erased_at"],
+        "properties": {
+            "person_id": {"type": "string"}, "adhesion_id": {"type": "string"},
+            "entity_code": {"type": "string"}, "entity_name": {"type": "string"},
+            "as": {"type": "string", "enum": ["contact", "participant"]},
+            "name": ERASABLE, "role": ROLE, "email": ERASABLE,
+            "phone": {**ERASABLE, "description": "the contact's (only for as=contact)"},
+            "office": {**ERASABLE, "description": "the participant's (only for "
+                                                  "as=participant)"},
+            "adhesion_status": STATUS, "submitted_at": INSTANT, "erased_at": ERASED_AT}},
+    "PersonRecords": {"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "minItems": 1, "items": _ref("PersonRecord")}}},
+    "ErasureRequest": {"oneOf": [
+        {"type": "object", "required": ["person_id"], "additionalProperties": False,
+         "properties": {"person_id": {"type": "string", "minLength": 1}}},
+        {"type": "object", "required": ["email"], "additionalProperties": False,
+         "properties": {"email": {"type": "string", "format": "email"}}}]},
+    "Erasure": {"type": "object", "required": ["erased"], "properties": {
+        "erased": {"type": "array", "description": "one entry per adhesion where someone was "
+                                                   "erased now (empty: erased already)",
+                   "items": {"type": "object", "required": ["adhesion_id", "person_ids"],
+                             "properties": {"adhesion_id": {"type": "string"},
+                                            "person_ids": {"type": "array",
+                                                           "items": {"type": "string"}}}}}}},
 }
 
 UNAUTHORIZED = _problem("No token or an unknown token", ["unauthorized"])
+OPERATOR_ONLY = _problem("Role too low (personal data: operator only)", ["forbidden"])
 BAD_BODY = {"400": _problem("Body is not JSON", ["bad-request"]),
             "415": _problem("Not application/json", ["unsupported-media-type"])}
 NOT_FOUND = _problem("No such adhesion", ["not-found"])
@@ -142,8 +201,20 @@ PATHS = {
                                      ["too-many-requests"])}},
         "get": {"summary": "List adhesions (operations, role viewer)",
                 "security": [{"bearer": []}],
+                "description": "Filters combine; every format honours them. The personal "
+                               "data of people erased show as null (empty cells in CSV and "
+                               "XLSX).",
                 "parameters": [{"name": "status", "in": "query", "schema": STATUS},
                                {"name": "region", "in": "query", "schema": {"type": "string"}},
+                               {"name": "q", "in": "query", "schema": {"type": "string"},
+                                "description": "a piece of the body's name, accents and case "
+                                               "ignored (forli finds Forlì)"},
+                               {"name": "kind", "in": "query", "schema": {"type": "string"},
+                                "description": "the kind of body, e.g. comune, "
+                                               "unione_di_comuni"},
+                               {"name": "province", "in": "query",
+                                "schema": {"type": "string"},
+                                "description": "the province's code, e.g. FC"},
                                {"name": "format", "in": "query",
                                 "schema": {"enum": ["json", "csv", "xlsx"]}}],
                 "responses": {"200": {"description": "The adhesions", "content": {
@@ -208,10 +279,53 @@ PATHS = {
                                "422": _problem("No entity code", ["validation"]), **BAD_BODY,
                                "429": _problem("Too many requests from this client",
                                                ["too-many-requests"])}}},
-    "/stats": {"get": {"summary": "Bodies and participants by region, province, kind and role",
+    "/stats": {"get": {"summary": "Bodies and participants by region, province, kind and role, "
+                               "and adhesions by day",
+                       "description": "Counts the active adhesions (pending or confirmed); "
+                                      "erasing personal data changes none of the figures.",
                        "security": [{"bearer": []}],
                        "responses": {"200": _json(_ref("Stats"), "The figures"),
                                      "401": UNAUTHORIZED}}},
+    "/people": {"get": {
+        "summary": "Export what is held about a person, by e-mail address (operator)",
+        "description": "Every adhesion where the address is the contact's or a participant's, "
+                       "case ignored (the GDPR right of access). Erased people no longer match "
+                       "by address.",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "email", "in": "query", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": _json(_ref("PersonRecords"), "The person's records"),
+                      "401": UNAUTHORIZED, "403": OPERATOR_ONLY,
+                      "404": _problem("Nobody with this address", ["not-found"]),
+                      "422": _problem("No address, or not an address", ["validation"])}}},
+    "/people/{person_id}": {
+        "parameters": [{"name": "person_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "get": {"summary": "Export what is held about a person, by id (operator)",
+                "description": "The ids are those of roster.updated; an erased person still "
+                               "answers, with empty data and erased_at.",
+                "security": [{"bearer": []}],
+                "responses": {"200": _json(_ref("PersonRecords"), "The person's record"),
+                              "401": UNAUTHORIZED, "403": OPERATOR_ONLY,
+                              "404": _problem("No such person", ["not-found"])}}},
+    "/people/erasure": {"post": {
+        "summary": "Erase a person's personal data (operator)",
+        "description": "By person_id: that person; by email: everyone with that address, in "
+                       "any adhesion. Name, e-mail, phone and office become empty; ids, roles, "
+                       "bodies and every count stay. roster.erased is announced per adhesion; "
+                       "erasing the contact revokes the adhesion's secret links. Erasing again "
+                       "changes and announces nothing.",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _ref("ErasureRequest")}}},
+        "responses": {"200": _json(_ref("Erasure"), "Erased (or erased already)"),
+                      "401": UNAUTHORIZED, "403": OPERATOR_ONLY,
+                      "404": _problem("Nobody matches", ["not-found"]),
+                      "422": _problem("Neither or both of person_id and email, or a bad value",
+                                      ["validation"]), **BAD_BODY,
+                      "429": _problem("Too many requests from this client",
+                                      ["too-many-requests"])}}},
+    **dead_letter_openapi(),
     "/openapi.json": {"get": {"summary": "This document",
                               "responses": {"200": _json({"type": "object"}, "OpenAPI")}}},
     "/healthz": {"get": {"summary": "Alive", "responses": {"200": _json({"type": "object"},

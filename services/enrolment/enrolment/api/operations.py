@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from collections import Counter, defaultdict
+from datetime import timedelta, timezone
 
 from flask import Blueprint, Response, request
 from sqlalchemy import select
@@ -14,7 +15,9 @@ from coalizione_common.http import Problem
 
 from ..adapters import repository as repo
 from ..adapters.orm import ACTIVE_STATUSES, adhesions
-from ..edition import CURRENT
+from ..domain.text import fold
+from ..edition import CURRENT, ROME
+from ..events import instant
 from .common import PREFIX, represent, runtime
 
 bp = Blueprint("enrolment_operations", __name__, url_prefix=PREFIX)
@@ -29,6 +32,8 @@ PARTICIPANT_COLUMNS = ("adhesion_id", "entity_code", "entity_name", "province", 
 
 
 def _selected() -> list[dict]:
+    """The adhesions of the current edition that pass the query's filters
+    (``q``: a piece of the body's name, accents and case ignored)."""
     status = request.args.get("status") or None
     errors = []
     if status and status not in STATUSES:
@@ -43,9 +48,15 @@ def _selected() -> list[dict]:
         statement = statement.where(adhesions.c.status == status)
     if request.args.get("region"):
         statement = statement.where(adhesions.c.region == request.args["region"])
+    if request.args.get("kind"):
+        statement = statement.where(adhesions.c.entity_kind == request.args["kind"])
+    if request.args.get("province"):
+        statement = statement.where(adhesions.c.province == request.args["province"].upper())
     statement = statement.order_by(adhesions.c.submitted_at, adhesions.c.id)
+    wanted = fold(request.args.get("q", ""))
     with runtime().engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(statement)]
+        rows = [dict(r._mapping) for r in conn.execute(statement)
+                if not wanted or wanted in fold(r.entity_name)]
         found = repo.people_of(conn, [r["id"] for r in rows])
     for row in rows:
         row["webinar_topics"] = json.loads(row["webinar_topics"])
@@ -120,7 +131,8 @@ def _xlsx(rows) -> bytes:
 @require_role("viewer")
 def stats():
     """Bodies and participants of the active adhesions (pending or
-    confirmed) by region, province, kind and role."""
+    confirmed) by region, province, kind and role, and those adhesions by
+    the day they were submitted."""
     statement = select(adhesions).where(adhesions.c.edition == CURRENT.id,
                                         adhesions.c.status.in_(ACTIVE_STATUSES))
     with runtime().engine.connect() as conn:
@@ -145,7 +157,27 @@ def stats():
             by_region_and_role[row.region or ""][person["role"]] += 1
     participants["by_region_and_role"] = {k: dict(v) for k, v in sorted(by_region_and_role.items())}
     return {"edition": CURRENT.id, "as_of": runtime().clock.now().isoformat(),
+            "deadline": instant(CURRENT.deadline),
+            "by_day": _by_day(row.submitted_at for row in rows),
             "bodies": {k: dict(sorted(v.items())) if isinstance(v, Counter) else v
                        for k, v in bodies.items()},
             "participants": {k: dict(sorted(v.items())) if isinstance(v, Counter) else v
                              for k, v in participants.items()}}
+
+
+def _by_day(instants) -> list[dict]:
+    """Adhesions per Europe/Rome date, every day from the first to the last
+    (days without any included), with the running total."""
+    days = Counter(_aware(i).astimezone(ROME).date() for i in instants)
+    if not days:
+        return []
+    out, total, day = [], 0, min(days)
+    while day <= max(days):
+        total += days[day]
+        out.append({"date": day.isoformat(), "submitted": days[day], "cumulative": total})
+        day += timedelta(days=1)
+    return out
+
+
+def _aware(value):
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value

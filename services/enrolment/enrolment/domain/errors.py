@@ -57,3 +57,7 @@ class AdhesionWithdrawn(EnrolmentError):
 
 class NotPending(EnrolmentError):
     status, kind, title = 409, "not-pending", "Adesione già confermata"
+
+
+class PersonNotFound(EnrolmentError):
+    status, kind, title = 404, "not-found", "Persona non trovata"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -87,7 +88,7 @@ def test_openapi_describes_every_route_and_the_problem_types(client, app):
     assert doc["openapi"].startswith("3.")
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(API):
-            path = rule.rule[len(API):].replace("<adhesion_id>", "{adhesion_id}")
+            path = re.sub(r"<(\w+)>", r"{\1}", rule.rule[len(API):])
             assert path in doc["paths"], path
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert method.lower() in doc["paths"][path], (path, method)
