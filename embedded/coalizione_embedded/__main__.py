@@ -9,6 +9,7 @@ import sys
 from werkzeug.serving import make_server
 
 from coalizione_common import logs
+from coalizione_common.config import var_dir
 
 from .system import build_system
 
@@ -20,6 +21,7 @@ def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     host = os.environ.get("HOST", "127.0.0.1")
     system = build_system()
+    _first_console_account(system)
     system.start()
     server = make_server(host, port, system.wsgi(), threaded=True)
 
@@ -37,6 +39,26 @@ def main() -> int:
         system.shutdown()
         log.info("stopped")
     return 0
+
+
+def _first_console_account(system) -> None:
+    """On a laptop's first start there is nobody to log in to /ops: make
+    the account ``ufficio`` with a random password, shown once here and
+    kept in var/console-password.txt (``CONSOLE_ADMIN_PASSWORD`` chooses it)."""
+    import secrets
+
+    from console import users
+    runtime = system.runtimes["console"]
+    if users.has_users(runtime):
+        return
+    password = os.environ.get("CONSOLE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    users.create_user(runtime, runtime.config.admin_user, password, "operator",
+                      "Ufficio del programma")
+    path = var_dir() / "console-password.txt"
+    path.write_text(f"{runtime.config.admin_user}\n{password}\n")
+    path.chmod(0o600)
+    print(f"coalizione: console /ops — user {runtime.config.admin_user!r}, password "
+          f"{password!r} (also in {path})", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ class Proxy:
     def _readiness(self):
         results, ready = {}, True
         for prefix, base in self.routes:
+            if not prefix.startswith("/api/"):
+                continue  # a public path of a service already asked under /api/
             service = prefix.rsplit("/", 1)[-1]
             try:
                 status, _, _, body = self._forward(base, "GET", f"{prefix}/v1/readyz", {}, b"")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -20,9 +21,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .system import SERVICES
+from .system import PUBLIC_ROUTES, SERVICES
 
-GUNICORN_WORKERS = {"registry": 2, "enrolment": 2, "scheduling": 1, "notify": 1}
+GUNICORN_WORKERS = {"registry": 2, "enrolment": 2, "scheduling": 1, "notify": 1, "console": 1}
+# The console is a web process only: it publishes and consumes nothing.
+WEB_ONLY = ("console",)
 # A national plan is computed inside the request that proposes or publishes it.
 GUNICORN_TIMEOUT = {"scheduling": 180}
 
@@ -73,12 +76,13 @@ class Stack:
                                                               f"coalizione_{service}")
         env[key] = env["DATABASE_URL"]
         env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{self.port}")
+        env.setdefault("CONSOLE_API_URL", f"http://127.0.0.1:{self.port}")
         return env
 
     def prepare(self) -> None:
         """Migrate every database; load the registry's bundled data (an
         idempotent import) unless ``REGISTRY_SEED=0``."""
-        for service in SERVICES:
+        for service in (*SERVICES, *WEB_ONLY):
             env = self.service_env(service)
             subprocess.run([sys.executable, "-m", service, "migrate"], env=env, check=True)
         if self.environ.get("REGISTRY_SEED", "1") != "0":
@@ -87,7 +91,7 @@ class Stack:
 
     def plan(self) -> None:
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        for service in SERVICES:
+        for service in (*SERVICES, *WEB_ONLY):
             env = self.service_env(service)
             self.ports[service] = port = free_port()
             self.children.append(Child(f"{service}-web", [
@@ -95,11 +99,12 @@ class Stack:
                 str(GUNICORN_WORKERS[service]), "--threads", "4", "--access-logfile", "-",
                 "--timeout", str(GUNICORN_TIMEOUT.get(service, 30)),
                 "--graceful-timeout", "10", f"{service}.wsgi:app"], env))
-            self.children.append(Child(f"{service}-worker",
-                                       [sys.executable, "-m", service, "worker"], env))
-        routes = {f"/api/{s}": f"http://127.0.0.1:{p}" for s, p in self.ports.items()
-                  if s != "enrolment"}
-        routes["/api/enrolment"] = f"http://127.0.0.1:{self.ports['enrolment']}"
+            if service not in WEB_ONLY:
+                self.children.append(Child(f"{service}-worker",
+                                           [sys.executable, "-m", service, "worker"], env))
+        routes = {f"/api/{s}": f"http://127.0.0.1:{p}" for s, p in self.ports.items()}
+        routes.update({prefix: f"http://127.0.0.1:{self.ports[s]}"
+                       for prefix, s in PUBLIC_ROUTES.items()})
         proxy_env = dict(self.environ, STACK_ROUTES=json.dumps(routes),
                          STACK_DEFAULT=f"http://127.0.0.1:{self.ports['enrolment']}")
         self.children.append(Child("proxy", [
@@ -152,6 +157,8 @@ def main() -> int:
     if urlsplit(environ["AMQP_URL"]).scheme not in ("amqp", "amqps", "pyamqp"):
         print("make stack needs a real broker: AMQP_URL must be amqp://", file=sys.stderr)
         return 2
+    # The console reaches the services' operations APIs with this token.
+    environ.setdefault("COALIZIONE_OPERATOR_TOKEN", secrets.token_urlsafe(32))
     stack = Stack(environ, int(environ.get("PORT", "8000")))
     stopping = {"now": False}
 

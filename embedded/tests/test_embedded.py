@@ -36,7 +36,7 @@ def test_every_service_answers_under_its_prefix(system):
     assert http.get("/healthz").status_code == 200
     whole = http.get("/readyz")
     assert whole.status_code == 200
-    assert set(whole.json["services"]) == {"registry", "enrolment", "scheduling", "notify"}
+    assert set(whole.json["services"]) == {"registry", "enrolment", "scheduling", "notify", "console"}
 
 
 def test_readyz_of_the_whole_is_503_when_one_database_is_unreachable(system, tmp_path):

@@ -1,0 +1,108 @@
+"""The office's accounts: passwords stored as salted hashes (werkzeug's
+scrypt), a lock after repeated failures, roles viewer and operator."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from coalizione_common.auth import ROLES
+
+from .adapters.orm import users
+
+MIN_PASSWORD = 12
+MAX_FAILURES = 5
+LOCK = timedelta(minutes=15)
+
+
+class AccountError(ValueError):
+    """A user cannot be created or changed; the message says why (English,
+    for the command line)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+
+    def can(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+class LoginRefused(Exception):
+    """Why a login failed, in Italian for the form; deliberately the same
+    text for an unknown user and a wrong password."""
+
+
+def create_user(runtime, username: str, password: str, role: str,
+                display_name: str = "") -> User:
+    username = username.strip().lower()
+    if not username or len(username) > 80 or not username.replace(".", "").replace(
+            "-", "").replace("_", "").isalnum():
+        raise AccountError("username: letters, digits, '.', '-' or '_', at most 80 characters")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+    with runtime.engine.begin() as conn:
+        if conn.execute(select(users.c.username).where(users.c.username == username)).first():
+            raise AccountError(f"user {username!r} exists already")
+        conn.execute(insert(users).values(
+            username=username, display_name=display_name.strip() or username, role=role,
+            password_hash=generate_password_hash(password), failed_logins=0,
+            created_at=runtime.clock.now()))
+    return User(username, display_name.strip() or username, role)
+
+
+def set_password(runtime, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+    with runtime.engine.begin() as conn:
+        done = conn.execute(update(users).where(users.c.username == username.strip().lower())
+                            .values(password_hash=generate_password_hash(password),
+                                    failed_logins=0, locked_until=None)).rowcount
+    if not done:
+        raise AccountError(f"no user {username!r}")
+
+
+def has_users(runtime) -> bool:
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(users.c.username).limit(1)).first() is not None
+
+
+def authenticate(runtime, username: str, password: str) -> User:
+    now = runtime.clock.now()
+    refused = LoginRefused("Nome utente o password non corretti.")
+    with runtime.engine.begin() as conn:
+        row = conn.execute(select(users).where(
+            users.c.username == username.strip().lower())).mappings().first()
+        if row is None or row["disabled_at"] is not None:
+            check_password_hash(generate_password_hash("x"), password)  # same cost either way
+            raise refused
+        if row["locked_until"] is not None and _aware(row["locked_until"]) > now:
+            raise LoginRefused("Troppi tentativi non riusciti: l'accesso è bloccato per "
+                               "15 minuti.")
+        if not check_password_hash(row["password_hash"], password):
+            failures = row["failed_logins"] + 1
+            conn.execute(update(users).where(users.c.username == row["username"]).values(
+                failed_logins=0 if failures >= MAX_FAILURES else failures,
+                locked_until=now + LOCK if failures >= MAX_FAILURES else None))
+            raise refused
+        conn.execute(update(users).where(users.c.username == row["username"]).values(
+            failed_logins=0, locked_until=None, last_login_at=now))
+    return User(row["username"], row["display_name"], row["role"])
+
+
+def get_user(runtime, username: str) -> User | None:
+    with runtime.engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.username == username,
+                                               users.c.disabled_at.is_(None))).mappings().first()
+    return User(row["username"], row["display_name"], row["role"]) if row else None
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import timezone
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

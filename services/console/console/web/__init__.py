@@ -1,0 +1,1 @@
+"""The console's pages under /ops, one module per area of the office's work."""

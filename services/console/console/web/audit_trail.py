@@ -1,0 +1,22 @@
+"""The audit log page: who in the office saw or changed what."""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from .. import audit
+from .guard import bp, runtime, requires
+
+PAGE = 100
+
+
+@bp.get("/registro-accessi")
+@requires("operator")
+def audit_log():
+    actor = request.args.get("actor", "").strip().lower()
+    action = request.args.get("action", "").strip()
+    page = max(int(request.args.get("page", "1")) if request.args.get(
+        "page", "1").isdigit() else 1, 1)
+    rows, total = audit.entries(runtime(), actor=actor, action=action, limit=PAGE,
+                                offset=(page - 1) * PAGE)
+    return render_template("audit.html", rows=rows, total=total, page=page,
+                           pages=max((total + PAGE - 1) // PAGE, 1), actor=actor, action=action)

@@ -1,0 +1,142 @@
+"""What every console page relies on: the signed-in user, roles, CSRF, the
+calls to the services in the user's name, and the audit log."""
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
+
+from .. import audit, users
+from ..gateway import ServiceError
+
+ROME = ZoneInfo("Europe/Rome")
+SERVICE_NAMES = {"registry": "anagrafe degli enti", "enrolment": "adesioni",
+                 "scheduling": "pianificazione", "notify": "comunicazioni"}
+
+bp = Blueprint("ops", __name__, url_prefix="/ops", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+
+def runtime():
+    return current_app.extensions["runtime"]
+
+
+@bp.before_request
+def _load_user():
+    g.user = None
+    name = session.get("user")
+    if not name:
+        return
+    issued = session.get("issued_at", 0)
+    age_hours = (datetime.now(timezone.utc).timestamp() - issued) / 3600
+    user = users.get_user(runtime(), name)
+    if user is None or age_hours > runtime().config.session_hours:
+        session.clear()
+        return
+    g.user = user
+
+
+@bp.before_request
+def _check_csrf():
+    if request.method != "POST" or request.endpoint == "ops.login":
+        return
+    sent = request.form.get("csrf_token", "")
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        abort(400, "Modulo scaduto o non valido: ricarica la pagina e riprova.")
+
+
+@bp.app_context_processor
+def _template_globals():
+    return {"csrf_token": session.get("csrf", ""), "user": g.get("user"),
+            "when": italian_instant, "day": italian_day, "number": italian_number,
+            "service_name": SERVICE_NAMES}
+
+
+def start_session(user: users.User) -> None:
+    session.clear()
+    session.permanent = True
+    session["user"] = user.username
+    session["csrf"] = secrets.token_urlsafe(32)
+    session["issued_at"] = datetime.now(timezone.utc).timestamp()
+
+
+def requires(role: str = "viewer"):
+    """A page for signed-in users with ``role`` (operator includes viewer)."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.get("user") is None:
+                return redirect(url_for("ops.login", next=request.full_path.rstrip("?")))
+            if not g.user.can(role):
+                return render_template("message.html", title="Accesso non consentito",
+                                       message="Questa funzione è riservata agli operatori.",
+                                       ), 403
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def call(method: str, service: str, path: str, **kwargs):
+    """Ask a service in the signed-in user's name; the reply, or raise
+    :class:`ServiceError`."""
+    gateway = runtime().gateway
+    if gateway is None:
+        raise ServiceError(service, 0, {"title": "not configured",
+                                        "detail": "CONSOLE_API_URL non è impostato."})
+    return gateway.call(method, service, path, actor=g.user.username if g.get("user") else "",
+                        request_id=g.get("request_id", ""), **kwargs)
+
+
+def fetch(service: str, path: str, default=None, **kwargs):
+    """GET a service's JSON; on failure flash why and return ``default``."""
+    try:
+        return call("GET", service, path, **kwargs).json()
+    except ServiceError as exc:
+        flash(failure(exc), "error")
+        return default
+
+
+def failure(exc: ServiceError) -> str:
+    name = SERVICE_NAMES.get(exc.service, exc.service)
+    if exc.status == 0:
+        return f"Il servizio {name} non risponde: riprova fra qualche minuto."
+    detail = f" ({exc.detail})" if exc.detail else ""
+    return f"Il servizio {name} ha rifiutato la richiesta: errore {exc.status}{detail}."
+
+
+def record(action: str, target: str, **detail) -> None:
+    user = g.user
+    audit.record(runtime(), actor=user.username, role=user.role, action=action, target=target,
+                 detail=detail, request_id=g.get("request_id"),
+                 client=request.headers.get("X-Forwarded-For", request.remote_addr or ""))
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def italian_instant(value) -> str:
+    value = parse_instant(value) if isinstance(value, str) else value
+    return value.astimezone(ROME).strftime("%d/%m/%Y %H:%M") if value else "—"
+
+
+def italian_day(value) -> str:
+    value = parse_instant(value) if isinstance(value, str) else value
+    return value.astimezone(ROME).strftime("%d/%m/%Y") if value else "—"
+
+
+def italian_number(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{int(value):,}".replace(",", ".")
