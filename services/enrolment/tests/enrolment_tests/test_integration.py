@@ -161,3 +161,34 @@ def test_with_the_registry_stopped_an_eligible_body_still_enrols(tmp_path, bus, 
     finally:
         registry_stop.set()
         enrolment_stop.set()
+
+
+def test_two_retention_runs_at_once_on_postgresql_erase_and_announce_each_person_once(enrolment):
+    from enrolment import erasure
+
+    from .test_api import move_clock
+    seed(enrolment)
+    client = create_app(enrolment).test_client()
+    created = [client.post(f"{API}/adhesions", json=adhesion(code)).json
+               for code in ("040012", "040013", "021008", "U00001")]
+    move_clock(enrolment, "2020-08-01T09:00:00+02:00")
+    barrier, results = threading.Barrier(2), []
+
+    def run():
+        barrier.wait()
+        results.append(erasure.erase_expired(enrolment))
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    erased = sorted((e.adhesion_id, tuple(e.person_ids)) for run in results for e in run)
+    assert erased == sorted(
+        (a["id"], tuple(sorted([a["contact"]["id"]] + [p["id"] for p in a["participants"]])))
+        for a in created)
+    with enrolment.engine.connect() as conn:
+        announced = conn.execute(text("SELECT count(*) FROM outbox WHERE type = "
+                                      "'roster.erased'")).scalar()
+        left = conn.execute(text("SELECT count(*) FROM people WHERE email IS NOT NULL "
+                                 "OR erased_at IS NULL")).scalar()
+    assert announced == 4 and left == 0

@@ -21,6 +21,7 @@ def check(client):
     def check(method: str, path: str, response):
         template = re.sub(r"/adhesions/[^/]+", "/adhesions/{adhesion_id}",
                           path.split("?")[0][len(API):])
+        template = re.sub(r"^/people/(?!erasure$)[^/]+$", "/people/{person_id}", template)
         operation = doc["paths"][template][method]
         documented = operation["responses"].get(str(response.status_code))
         assert documented, f"{method.upper()} {template} {response.status_code} not documented"
@@ -70,3 +71,29 @@ def test_every_answer_fits_the_document(client, runtime, check):
     check("get", f"{API}/topics", client.get(f"{API}/topics"))
     check("get", f"{API}/edition", client.get(f"{API}/edition"))
     check("get", f"{API}/entities", client.get(f"{API}/entities?q=forl"))
+
+
+def test_the_personal_data_answers_fit_the_document(client, runtime, check):
+    created = client.post(f"{API}/adhesions", json=adhesion()).json
+    operator = bearer(create_token(runtime, "operator"))
+    viewer = bearer(create_token(runtime, "viewer"))
+    people, erasure = f"{API}/people", f"{API}/people/erasure"
+    email = created["participants"][0]["email"]
+    check("get", people, client.get(f"{people}?email={email}", headers=operator))
+    check("get", people, client.get(people, headers=operator))
+    check("get", people, client.get(f"{people}?email=x@y.it", headers=operator))
+    check("get", people, client.get(f"{people}?email={email}", headers=viewer))
+    check("post", erasure, client.post(erasure, json={"email": email}, headers=operator))
+    check("post", erasure, client.post(erasure, json={"email": email}, headers=operator))
+    check("post", erasure, client.post(erasure, json={}, headers=operator))
+    check("post", erasure, client.post(erasure, json={"person_id": created["contact"]["id"]},
+                                       headers=viewer))
+    check("post", erasure, client.post(erasure, json={"person_id": created["contact"]["id"]},
+                                       headers=operator))
+    own = f"{people}/{created['contact']['id']}"
+    check("get", own, client.get(own, headers=operator))
+    check("get", own, client.get(f"{people}/nope", headers=operator))
+    url = f"{API}/adhesions"
+    check("get", url, client.get(f"{url}?q=forli&kind=comune&province=FC", headers=viewer))
+    check("get", f"{url}/{created['id']}", client.get(f"{url}/{created['id']}", headers=viewer))
+    check("get", f"{API}/stats", client.get(f"{API}/stats", headers=viewer))

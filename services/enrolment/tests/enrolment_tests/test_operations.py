@@ -138,3 +138,55 @@ def test_a_replicated_entity_is_updated_in_place(runtime, client):
     seed(runtime, [dict(ENTITIES[0], eligible=False, eligibility_reason="fuori programma")])
     r = client.post(f"{API}/adhesions", json=adhesion())
     assert r.status_code == 422 and r.json["reason"] == "fuori programma"
+
+
+def test_stats_give_the_deadline_and_the_active_adhesions_by_rome_day(client, runtime):
+    from .test_api import move_clock
+    submitted = {}
+    for code, when in (("040012", "2017-06-18T23:30:00+02:00"),
+                       ("040013", "2017-06-19T00:30:00+02:00"),
+                       ("U00001", "2017-06-21T10:00:00+02:00"),
+                       ("021008", "2017-06-21T12:00:00+02:00")):
+        move_clock(runtime, when)
+        submitted[code] = client.post(f"{API}/adhesions", json=adhesion(code)).json
+    client.post(f"{API}/adhesions/{submitted['U00001']['id']}/withdraw",
+                headers=bearer(submitted["U00001"]["token"]))
+    stats = client.get(f"{API}/stats", headers=bearer(create_token(runtime, "viewer"))).json
+    assert stats["deadline"] == "2017-06-30T21:59:59Z"
+    assert stats["by_day"] == [
+        {"date": "2017-06-18", "submitted": 1, "cumulative": 1},
+        {"date": "2017-06-19", "submitted": 1, "cumulative": 2},
+        {"date": "2017-06-20", "submitted": 0, "cumulative": 2},
+        {"date": "2017-06-21", "submitted": 1, "cumulative": 3}]
+    assert stats["by_day"][-1]["cumulative"] == stats["bodies"]["total"]
+    assert stats["bodies"]["by_kind"] == {"comune": 3}
+
+
+def test_stats_by_day_are_empty_without_adhesions(client, runtime):
+    stats = client.get(f"{API}/stats", headers=bearer(create_token(runtime, "viewer"))).json
+    assert stats["by_day"] == [] and stats["bodies"]["total"] == 0
+
+
+def test_the_list_filters_by_name_kind_and_province_in_every_format(client, runtime):
+    forli, unione, bolzano = enrol_three(client)
+    forlimpopoli = client.post(f"{API}/adhesions", json=adhesion("040013")).json
+    token = bearer(create_token(runtime, "viewer"))
+
+    def ids(query):
+        response = client.get(f"{API}/adhesions?{query}", headers=token)
+        assert response.status_code == 200, response.json
+        return [a["id"] for a in response.json["items"]]
+    assert ids("q=forli") == ids("q=FORLÌ") == [forli["id"], unione["id"], forlimpopoli["id"]]
+    assert ids("q=romagna%20forl") == [unione["id"]]
+    assert ids("kind=unione_di_comuni") == [unione["id"]]
+    assert ids("province=bz") == ids("q=Bozen") == [bolzano["id"]]
+    assert ids("q=forli&kind=comune&status=pending_confirmation&region=Emilia-Romagna") == [
+        forli["id"], forlimpopoli["id"]]
+    assert ids("q=nessuno") == []
+    r = client.get(f"{API}/adhesions?format=csv&q=forlimp", headers=token)
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row["entity_name"] for row in rows] == ["Forlimpopoli"]
+    r = client.get(f"{API}/adhesions?format=xlsx&province=BZ", headers=token)
+    book = load_workbook(io.BytesIO(r.data), read_only=True)
+    assert [row[3] for row in list(book["Adesioni"].values)[1:]] == ["Bolzano/Bozen"]
+    assert len(list(book["Partecipanti"].values)) == 1 + 2
