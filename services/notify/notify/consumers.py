@@ -3,7 +3,11 @@
 One queue per producer, so that its events are handled in the order it
 published them: a session rescheduled right after an assignment to it must
 find the assignment. Across producers there is no order; the handlers
-cope (see :mod:`notify.handlers`)."""
+cope (see :mod:`notify.handlers`). ``roster.certificate.*`` comes from
+scheduling, so it is bound to scheduling's queue, not to ``roster.#``.
+A queue declared by an older version may keep its ``roster.#`` binding and
+receive a certificate on both queues; the handler takes it once (the
+certificate and its delivery are keyed by the certificate id)."""
 from __future__ import annotations
 
 import logging
@@ -27,6 +31,7 @@ ROUTES = {
     "session.cancelled": handlers.session_cancelled,
     "assignment.created": handlers.assignment_created,
     "assignment.cancelled": handlers.assignment_cancelled,
+    "roster.certificate.issued": handlers.certificate_issued,
 }
 
 
@@ -41,6 +46,6 @@ def dispatch(runtime, session, envelope) -> None:
 def subscriptions(runtime) -> list[Subscription]:
     handle = partial(dispatch, runtime)
     return [
-        Subscription("enrolment", ("adhesion.#", "roster.#"), handle),
-        Subscription("scheduling", ("session.#", "assignment.#"), handle),
+        Subscription("enrolment", ("adhesion.#", "roster.updated", "roster.erased"), handle),
+        Subscription("scheduling", ("session.#", "assignment.#", "roster.certificate.#"), handle),
     ]

@@ -87,8 +87,32 @@ def queue(session: Session, runtime, *, occasion: str, event_id: str, template: 
         id=did, event_id=event_id, occasion=occasion[:200], template=template,
         recipient_id=recipient.id, recipient_address=recipient.email, adhesion_id=adhesion_id,
         subject_id=subject_id, state=QUEUED, attempts=0, message_id=mid, message=message,
-        next_attempt_at=now, created_at=now, updated_at=now).on_conflict_do_nothing())
+        subject=rendered.subject, next_attempt_at=now, created_at=now,
+        updated_at=now).on_conflict_do_nothing())
     log.info("queued %s for %s", template, recipient.id, extra={"delivery_id": did})
+    return did
+
+
+def record_undeliverable(session: Session, runtime, *, occasion: str, event_id: str,
+                         template: str, recipient_id: str, reason: str,
+                         adhesion_id: str | None = None, subject_id: str | None = None) -> str | None:
+    """Record a message that cannot be sent at all (no address for the
+    person) as ``failed`` with ``reason``, and announce it; once per
+    (occasion, template, recipient), like :func:`queue`."""
+    did = delivery_id(occasion, template, recipient_id)
+    if session.execute(select(deliveries.c.id).where(deliveries.c.id == did)).first():
+        return None
+    now = runtime.clock.now()
+    values = dict(id=did, event_id=event_id, occasion=occasion[:200], template=template,
+                  recipient_id=recipient_id, recipient_address=None, adhesion_id=adhesion_id,
+                  subject_id=subject_id, state=FAILED, attempts=0, reason=reason,
+                  message_id=message_id(did, runtime.notify.message_id_domain), message=None,
+                  next_attempt_at=now, created_at=now, updated_at=now)
+    session.execute(_insert(session)(deliveries).values(**values).on_conflict_do_nothing())
+    runtime.emit(session, "notification.failed", subject_id,
+                 outcome_data(SimpleNamespace(**values), reason))
+    log.warning("%s for %s cannot be sent: %s", template, recipient_id, reason,
+                extra={"delivery_id": did})
     return did
 
 
@@ -236,7 +260,7 @@ def resend(runtime, original_id: str) -> str:
             id=new_id, event_id=row.event_id, occasion=f"resend:{original_id}:{count + 1}",
             template=row.template, recipient_id=row.recipient_id, recipient_address=address,
             adhesion_id=row.adhesion_id, subject_id=row.subject_id, state=QUEUED, attempts=0,
-            message_id=mid, message=msg.as_string(), resend_of=original_id,
+            message_id=mid, message=msg.as_string(), subject=row.subject, resend_of=original_id,
             next_attempt_at=now, created_at=now, updated_at=now))
     return new_id
 
@@ -253,23 +277,70 @@ def forget_old_messages(runtime) -> int:
                                                       recipient_address=None)).rowcount
 
 
-def erase_recipients(session: Session, runtime, person_ids: list[str]) -> int:
+ERASED_REASON = "the recipient's personal data were erased"
+MENTION_REASON = "the message names a person whose personal data were erased"
+
+
+def _fail_pending(session: Session, runtime, where, reason: str) -> None:
+    """Fail (and announce) the deliveries matching ``where`` that had not
+    gone out yet."""
+    waiting = and_(where, deliveries.c.state.in_((QUEUED, RETRY)))
+    for row in session.execute(select(deliveries).where(waiting)).all():
+        runtime.emit(session, "notification.failed", row.subject_id, outcome_data(row, reason))
+    session.execute(update(deliveries).where(waiting).values(
+        state=FAILED, reason=reason, updated_at=runtime.clock.now()))
+
+
+def message_text(raw: str) -> str:
+    """The subject and the decoded text parts (plain and HTML) of a stored message."""
+    msg = message_from_string(raw, policy=policy.default)
+    parts = [str(msg.get("Subject", ""))]
+    for part in msg.walk():
+        if part.get_content_maintype() == "text" and not part.is_attachment():
+            try:
+                parts.append(part.get_content())
+            except (LookupError, ValueError):
+                continue
+    return "\n".join(parts)
+
+
+def _mentions(text: str, words) -> bool:
+    folded = text.casefold()
+    return any(word.casefold() in folded for word in words)
+
+
+def erase_recipients(session: Session, runtime, person_ids: list[str],
+                     adhesion_id: str | None = None, mentions=()) -> int:
     """Forget the addresses and messages of erased people; what was still
-    waiting to go out fails (and is announced as failed)."""
+    waiting to go out to them fails (and is announced as failed).
+
+    ``mentions`` (their names and addresses, taken from the replica before
+    it forgot them) are looked for in the other messages of ``adhesion_id``
+    (the contact's overviews list the participants): a message that names
+    them is forgotten too (failed if still waiting), and so is a subject
+    that names them."""
     if not person_ids:
         return 0
     now = runtime.clock.now()
-    pending = session.execute(select(deliveries).where(
-        deliveries.c.recipient_id.in_(person_ids),
-        deliveries.c.state.in_((QUEUED, RETRY)))).all()
-    reason = "the recipient's personal data were erased"
-    for row in pending:
-        runtime.emit(session, "notification.failed", row.subject_id, outcome_data(row, reason))
-    session.execute(update(deliveries).where(
-        deliveries.c.recipient_id.in_(person_ids),
-        deliveries.c.state.in_((QUEUED, RETRY))).values(state=FAILED, reason=reason,
-                                                        updated_at=now))
-    return session.execute(update(deliveries).where(deliveries.c.recipient_id.in_(person_ids))
-                           .values(recipient_address=None, message=None,
-                                   updated_at=now)).rowcount
-
+    to_them = deliveries.c.recipient_id.in_(person_ids)
+    _fail_pending(session, runtime, to_them, ERASED_REASON)
+    words = [w for w in {str(m).strip() for m in mentions if m} if len(w) >= 3]
+    if words:
+        scope = or_(to_them, deliveries.c.adhesion_id == adhesion_id) if adhesion_id else to_them
+        for row in session.execute(select(deliveries.c.id, deliveries.c.subject).where(
+                scope, deliveries.c.subject.is_not(None))).all():
+            if _mentions(row.subject, words):
+                session.execute(update(deliveries).where(deliveries.c.id == row.id)
+                                .values(subject=None, updated_at=now))
+    erased = session.execute(update(deliveries).where(to_them).values(
+        recipient_address=None, message=None, updated_at=now)).rowcount
+    if words and adhesion_id:
+        naming = [row.id for row in session.execute(select(deliveries.c.id, deliveries.c.message)
+                                                    .where(deliveries.c.adhesion_id == adhesion_id,
+                                                           deliveries.c.message.is_not(None)))
+                  if _mentions(message_text(row.message), words)]
+        if naming:
+            _fail_pending(session, runtime, deliveries.c.id.in_(naming), MENTION_REASON)
+            session.execute(update(deliveries).where(deliveries.c.id.in_(naming))
+                            .values(message=None, updated_at=now))
+    return erased

@@ -1,10 +1,12 @@
-"""Attachments: the scheda di adesione as PDF, sessions as iCalendar."""
+"""Attachments: the scheda di adesione and the certificate of attendance
+as PDF, sessions as iCalendar."""
 from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
 
-from .messages import Attachment, entity_label, italian_datetime, topic_label
+from .messages import (Attachment, entity_label, italian_date, italian_datetime, italian_number,
+                       italian_time, topic_label)
 
 ROLE_LABELS = {"amministratore": "Amministratore", "dirigente": "Dirigente",
                "funzionario": "Funzionario"}
@@ -85,6 +87,75 @@ def scheda_pdf(adhesion: dict, contact: dict | None, participants: list[dict],
     pdf.multi_cell(0, 5, _latin1(f"Documento generato il {italian_datetime(generated_at)}."),
                    new_x="LMARGIN", new_y="NEXT")
     return Attachment("scheda-di-adesione.pdf", bytes(pdf.output()), "application", "pdf")
+
+
+PROGRAMME = "Programma CO-AliZIONE 2017"
+PROMOTER = ("ANCI con Fondazione Cittalia, progetto finanziato dal Ministero dell'Interno "
+            "(FAMI 2014-2020)")
+KIND_LABELS = {"in_person": "Giornata formativa in presenza", "webinar": "Webinar"}
+
+
+def certificate_pdf(certificate: dict, holder_name: str, verify_url: str) -> Attachment:
+    """The certificate of attendance: who, for which body, which sessions
+    (Rome's time), how many hours, and how to verify it. Rendered from the
+    stored facts alone (its creation date is the issue date), so the same
+    certificate gives the same document whenever it is rendered."""
+    from fpdf import FPDF
+    issued_at = certificate["issued_at"]
+    pdf = FPDF(format="A4")
+    pdf.set_title(_latin1(f"Attestato di partecipazione {certificate['code']}"))
+    pdf.set_creator("coalizione notify")
+    pdf.set_creation_date(issued_at)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 20)
+    pdf.cell(0, 12, "Attestato di partecipazione", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 12)
+    pdf.cell(0, 8, _latin1(PROGRAMME), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "I", 10)
+    pdf.multi_cell(0, 5, _latin1(PROMOTER), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.set_font("Helvetica", "", 12)
+    pdf.cell(0, 8, "Si attesta che", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.multi_cell(0, 10, _latin1(holder_name), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 12)
+    role = ROLE_LABELS.get(certificate["role"], certificate["role"])
+    entity = certificate["entity_name"] or certificate["entity_code"]
+    pdf.multi_cell(0, 7, _latin1(f"{role} - {entity}"), align="C", new_x="LMARGIN", new_y="NEXT")
+    hours = italian_number(certificate["hours"])
+    pdf.multi_cell(0, 7, _latin1(
+        f"ha partecipato alle attività formative del programma per un totale di {hours} "
+        f"{'ora' if certificate['hours'] == 1 else 'ore'}:"), align="C",
+        new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for item in certificate["sessions"]:
+        when = "-"
+        if item["starts_at"] and item["ends_at"]:
+            when = (f"{italian_date(item['starts_at'])}, dalle {italian_time(item['starts_at'])} "
+                    f"alle {italian_time(item['ends_at'])}")
+        pdf.set_font("Helvetica", "B", 11)
+        kind = KIND_LABELS.get(item.get("kind"), "Incontro")
+        pdf.multi_cell(0, 6, _latin1(f"{kind}: {item.get('title') or ''}"),
+                       new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, _latin1(when), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(0, 7, _latin1(f"Totale ore di partecipazione: {hours}"), new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.cell(0, 7, _latin1(f"Rilasciato il {italian_date(issued_at)}"), new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(0, 7, _latin1(f"Codice di verifica: {certificate['code']}"), new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(0, 6, _latin1(f"L'autenticità dell'attestato si può verificare all'indirizzo "
+                                 f"{verify_url}"), new_x="LMARGIN", new_y="NEXT")
+    return Attachment(f"attestato-{certificate['code']}.pdf", bytes(pdf.output()),
+                      "application", "pdf")
 
 
 UID_DOMAIN = "scheduling.coalizione"

@@ -17,6 +17,8 @@ Which message goes to whom:
 - ``session.rescheduled`` and ``session.cancelled``: a notice (with the
   updated or cancelling .ics) to the same people; ``assignment.cancelled``:
   a notice to the people of that assignment.
+- ``roster.certificate.issued``: the certificate of attendance, as PDF, to
+  its holder, once per certificate.
 """
 from __future__ import annotations
 
@@ -30,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from coalizione_common.envelope import Envelope
 
-from . import replica
-from .deliveries import Recipient, Sender, erase_recipients, queue
-from .documents import scheda_pdf, session_ics
+from . import certificates, replica
+from .deliveries import Recipient, Sender, erase_recipients, queue, record_undeliverable
+from .documents import ROLE_LABELS, certificate_pdf, scheda_pdf, session_ics
 
 log = logging.getLogger("notify.handlers")
 
@@ -87,9 +89,41 @@ def roster_updated(runtime, session: Session, envelope: Envelope) -> None:
 
 
 def roster_erased(runtime, session: Session, envelope: Envelope) -> None:
+    """Forget the people (ids stay), their addresses, the messages to them
+    and the messages and subjects that name them, and their names on
+    certificates."""
+    adhesion_id = envelope.data["adhesion_id"]
     person_ids = list(envelope.data.get("person_ids") or [])
-    replica.erase(session, envelope.data["adhesion_id"], person_ids)
-    erase_recipients(session, runtime, person_ids)
+    mentions = replica.erase(session, adhesion_id, person_ids, runtime.clock.now())
+    erase_recipients(session, runtime, person_ids, adhesion_id=adhesion_id, mentions=mentions)
+    certificates.erase_holders(session, person_ids)
+
+
+def certificate_issued(runtime, session: Session, envelope: Envelope) -> None:
+    """Store the certificate and mail it, with its PDF, to its holder; a
+    holder notify has no address for (unknown, or erased) makes a failed
+    delivery that says why, once."""
+    data = envelope.data
+    holder = replica.person(session, data["participant_id"])
+    certificate = certificates.store(session, data, envelope.id,
+                                     holder["name"] if holder else None, runtime.clock.now())
+    common = dict(occasion=certificates.occasion(certificate["certificate_id"]),
+                  event_id=envelope.id, template=certificates.TEMPLATE,
+                  adhesion_id=certificate["adhesion_id"], subject_id=certificate["adhesion_id"])
+    if holder is None:
+        erased = replica.is_erased(session, certificate["participant_id"])
+        reason = ("the holder's personal data were erased" if erased else
+                  "the holder is not in notify's roster: no name nor address to send to")
+        record_undeliverable(session, runtime, recipient_id=certificate["participant_id"],
+                             reason=reason, **common)
+        return
+    verify_url = certificates.verify_url(runtime, certificate)
+    name = certificate["holder_name"] or holder["name"]
+    queue(session, runtime, recipient=Recipient(holder["person_id"], holder["name"],
+                                                holder["email"]),
+          context={"certificate": certificate, "verify_url": verify_url,
+                   "role_label": ROLE_LABELS.get(certificate["role"], certificate["role"])},
+          attachments=lambda: [certificate_pdf(certificate, name, verify_url)], **common)
 
 
 def adhesion_changed(runtime, session: Session, envelope: Envelope) -> None:

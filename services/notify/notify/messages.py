@@ -41,6 +41,12 @@ def italian_datetime(value: datetime) -> str:
     return f"{italian_date(value)}, ore {italian_time(value)}"
 
 
+def italian_number(value) -> str:
+    """``12``, ``7,5``: hours as Italians write them."""
+    number = float(value or 0)
+    return (f"{number:.0f}" if number.is_integer() else f"{number:.2f}".rstrip("0")).replace(".", ",")
+
+
 def topic_label(topic) -> str:
     """A topic's title, or its id made readable when no title is known."""
     if isinstance(topic, dict):
@@ -66,7 +72,7 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(data=italian_date, ora=italian_time, data_ora=italian_datetime,
-                       tema=topic_label, ente=entity_label)
+                       tema=topic_label, ente=entity_label, numero=italian_number)
     return env
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from coalizione_common.clock import parse_instant
 from coalizione_common.db import upsert
 
-from .adapters.orm import adhesions, assignments, people, sessions
+from .adapters.orm import adhesions, assignments, erased_people, people, sessions
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -112,11 +112,30 @@ def adhesion(session: Session, adhesion_id: str) -> dict | None:
     return found
 
 
-def erase(session: Session, adhesion_id: str, person_ids: list[str]) -> None:
+def person(session: Session, person_id: str) -> dict | None:
+    row = session.execute(select(people).where(people.c.person_id == person_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def is_erased(session: Session, person_id: str) -> bool:
+    return session.execute(select(erased_people.c.person_id)
+                           .where(erased_people.c.person_id == person_id)).first() is not None
+
+
+def erase(session: Session, adhesion_id: str, person_ids: list[str], now: datetime) -> list[str]:
+    """Forget these people (keeping only that their ids were erased);
+    returns the names and addresses they had, so the messages that name
+    them can be found and forgotten too."""
+    known = session.execute(select(people.c.name, people.c.email)
+                            .where(people.c.person_id.in_(person_ids))).all()
     session.execute(delete(people).where(people.c.person_id.in_(person_ids)))
     session.execute(update(adhesions).where(adhesions.c.adhesion_id == adhesion_id,
                                             adhesions.c.contact_id.in_(person_ids))
                     .values(contact_id=None, confirm_url=None, manage_url=None))
+    for person_id in person_ids:
+        upsert(session, erased_people, {"person_id": person_id, "adhesion_id": adhesion_id,
+                                        "erased_at": now}, ("person_id",))
+    return [value for row in known for value in (row.name, row.email) if value]
 
 
 def pending_adhesions(session: Session) -> list[str]:

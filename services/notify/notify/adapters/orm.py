@@ -1,6 +1,8 @@
 """The notify service's tables: its replica of what it must know (bodies
-and their people, sessions, assignments) and the delivery log."""
-from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, Table, Text
+and their people, sessions, assignments), the certificates it mailed, and
+the delivery log."""
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, Index, Integer, String, Table,
+                        Text)
 
 from coalizione_common.runtime import messaging_metadata
 
@@ -84,6 +86,9 @@ deliveries = Table(
     Column("reason", Text),
     Column("message_id", String(200), nullable=False),
     Column("message", Text),
+    # The rendered subject, kept for the person's log (GDPR access) after
+    # the message itself is forgotten; erased if it names an erased person.
+    Column("subject", Text),
     Column("resend_of", String(64)),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -93,4 +98,35 @@ deliveries = Table(
     Index("ix_deliveries_adhesion_id", "adhesion_id"),
     Index("ix_deliveries_recipient_id", "recipient_id"),
     Index("ix_deliveries_subject_id", "subject_id"),
+)
+
+# People whose personal data were erased (roster.erased): only their ids,
+# so a later message for them fails with that reason instead of "unknown".
+erased_people = Table(
+    "erased_people", metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("adhesion_id", String(64), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
+)
+
+# The facts of each roster.certificate.issued, so the office can have the
+# same PDF again. ``holder_name`` is the name the replica had when the
+# certificate was mailed (the roster may drop the person later); it is
+# erased with the person.
+certificates = Table(
+    "certificates", metadata,
+    Column("certificate_id", String(64), primary_key=True),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("adhesion_id", String(64), nullable=False, index=True),
+    Column("entity_code", String(40), nullable=False),
+    Column("entity_name", String(300), nullable=False),
+    Column("participant_id", String(64), nullable=False, index=True),
+    Column("role", String(40), nullable=False),
+    Column("sessions", JSON, nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("verify_path", String(200), nullable=False),
+    Column("holder_name", String(300)),
+    Column("event_id", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
 )

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from coalizione_common.deadletters_http import dead_letter_openapi
+
 from ..deliveries import STATES
 
 bp = Blueprint("notify_openapi", __name__)
@@ -40,12 +42,38 @@ DELIVERY = {
     },
 }
 
+PERSON = {
+    "type": "object", "required": ["person_id", "erased", "items"],
+    "properties": {
+        "person_id": {"type": "string"},
+        "erased": {"type": "boolean", "description": "the person's personal data were erased"},
+        "items": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "template", "subject", "status", "sent_at", "recipient_address"],
+            "properties": {
+                "id": {"type": "string"},
+                "template": {"type": "string"},
+                "subject": {"type": ["string", "null"],
+                            "description": "null once erased (it named an erased person)"},
+                "status": {"type": "string", "enum": list(STATES)},
+                "reason": {"type": ["string", "null"]},
+                "adhesion_id": {"type": ["string", "null"]},
+                "created_at": {"type": "string", "format": "date-time"},
+                "sent_at": {"type": ["string", "null"], "format": "date-time"},
+                "recipient_address": {"type": ["string", "null"],
+                                      "description": "null once erased or past retention"},
+            }}},
+    },
+}
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {"title": "coalizione notify", "version": "1.0.0",
-             "description": "The delivery log of every e-mail the platform sends. Operations "
-                            "endpoints need 'Authorization: Bearer <token>' (viewer reads, "
-                            "operator resends)."},
+             "description": "The delivery log of every e-mail the platform sends, the "
+                            "certificates of attendance it mailed, and its dead letters. "
+                            "Operations endpoints need 'Authorization: Bearer <token>' (viewer "
+                            "reads, operator resends, renders certificates, reads a person's "
+                            "messages and replays dead letters)."},
     "servers": [{"url": "/api/notify/v1"}],
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -100,6 +128,28 @@ DOCUMENT = {
                     "schema": {"$ref": "#/components/schemas/Delivery"}}}},
                 "401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "409": _PROBLEM},
         }},
+        "/certificates/{certificate_id}.pdf": {"get": {
+            "operationId": "getCertificatePdf", "security": _BEARER,
+            "summary": "a certificate of attendance, rendered again (operator)",
+            "description": "The same PDF as the one mailed to its holder. 410 once the holder's "
+                           "personal data were erased; 409 while notify does not know the holder.",
+            "parameters": [{"name": "certificate_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "the certificate", "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                "401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "409": _PROBLEM,
+                "410": _PROBLEM},
+        }},
+        "/people/{person_id}": {"get": {
+            "operationId": "getPersonDeliveries", "security": _BEARER,
+            "summary": "every message sent to a person (operator; data subject access)",
+            "parameters": [{"name": "person_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "the person's deliveries, oldest first",
+                                  "content": {"application/json": {"schema": PERSON}}},
+                          "401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM},
+        }},
+        **dead_letter_openapi(),
         "/openapi.json": {"get": {"operationId": "openapi", "summary": "this document",
                                   "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         "/healthz": {"get": {"operationId": "healthz", "summary": "the process answers",

@@ -1,0 +1,43 @@
+"""What notify sent to one person, for a data subject's access request
+(operator): templates, subjects, states, and the address while it is kept."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coalizione_common.auth import require_role
+from coalizione_common.http import Problem
+
+from .. import replica
+from ..adapters.orm import deliveries
+from .deliveries import _instant
+
+bp = Blueprint("notify_people", __name__, url_prefix="/api/notify/v1")
+
+
+def _subject(row) -> str | None:
+    """The stored subject; for rows older than that column, the message's."""
+    if row.subject is not None or row.message is None:
+        return row.subject
+    from email import message_from_string, policy
+    return str(message_from_string(row.message, policy=policy.default).get("Subject", "")) or None
+
+
+@bp.get("/people/<person_id>")
+@require_role("operator")
+def person_deliveries(person_id: str):
+    runtime = current_app.extensions["runtime"]
+    with Session(runtime.engine) as session:
+        rows = session.execute(select(deliveries).where(deliveries.c.recipient_id == person_id)
+                               .order_by(deliveries.c.created_at, deliveries.c.id)).all()
+        erased = replica.is_erased(session, person_id)
+    if not rows:
+        raise Problem(404, "not-found", "No deliveries to this person",
+                      f"notify has no delivery to person {person_id}.")
+    return {"person_id": person_id, "erased": erased, "items": [{
+        "id": row.id, "template": row.template, "subject": _subject(row), "status": row.state,
+        "reason": row.reason, "adhesion_id": row.adhesion_id, "created_at": _instant(row.created_at),
+        "sent_at": _instant(row.sent_at),
+        "recipient_address": None if erased else row.recipient_address,
+    } for row in rows]}

@@ -1,0 +1,68 @@
+"""Certificates of attendance (``roster.certificate.issued``): notify keeps
+their facts, so the e-mail's PDF can be rendered again for the office,
+and mails each one to its holder once."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .adapters.orm import certificates
+from .deliveries import delivery_id
+from .replica import aware, instant
+
+TEMPLATE = "certificate"
+
+
+def occasion(certificate_id: str) -> str:
+    """The certificate, not the event: one message per certificate however
+    often (and under whatever event id) it is announced."""
+    return f"certificate:{certificate_id}"
+
+
+def certificate_delivery_id(certificate_id: str, participant_id: str) -> str:
+    return delivery_id(occasion(certificate_id), TEMPLATE, participant_id)
+
+
+def store(session: Session, data: dict, event_id: str, holder_name: str | None, now) -> dict:
+    """Keep the facts of an issued certificate (the first announcement
+    wins); returns the certificate as stored."""
+    found = load(session, data["certificate_id"])
+    if found is not None:
+        return found
+    code = data["code"]
+    session.execute(certificates.insert().values(
+        certificate_id=data["certificate_id"], code=code, adhesion_id=data["adhesion_id"],
+        entity_code=data.get("entity_code") or "", entity_name=data.get("entity_name") or "",
+        participant_id=data["participant_id"], role=data.get("role") or "",
+        sessions=[{key: item.get(key) for key in ("session_id", "kind", "title", "starts_at",
+                                                  "ends_at")}
+                  for item in data.get("sessions") or []],
+        hours=float(data.get("hours") or 0), issued_at=instant(data.get("issued_at")) or now,
+        verify_path=data.get("verify_path") or f"/verifica/{code}", holder_name=holder_name,
+        event_id=event_id, received_at=now))
+    return load(session, data["certificate_id"])
+
+
+def load(session_or_connection, certificate_id: str) -> dict | None:
+    """The certificate with its sessions' instants as datetimes, or None."""
+    row = session_or_connection.execute(
+        select(certificates).where(certificates.c.certificate_id == certificate_id)).first()
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    found["issued_at"] = aware(found["issued_at"])
+    found["sessions"] = sorted(
+        ({**item, "starts_at": instant(item.get("starts_at")),
+          "ends_at": instant(item.get("ends_at"))} for item in found["sessions"]),
+        key=lambda item: (item["starts_at"] is None, item["starts_at"] or 0))
+    return found
+
+
+def erase_holders(session: Session, person_ids: list[str]) -> None:
+    session.execute(update(certificates).where(certificates.c.participant_id.in_(person_ids))
+                    .values(holder_name=None))
+
+
+def verify_url(runtime, certificate: dict) -> str:
+    path = certificate["verify_path"]
+    return runtime.notify.public_base_url + (path if path.startswith("/") else f"/{path}")

@@ -1,0 +1,155 @@
+"""Certificates of attendance: mailed once with their PDF, rendered again
+for the office, and what happens when notify has no address for the holder."""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import pytest
+
+from coalizione_common.auth import create_token
+from notify.app import create_app
+from services.notify.tests.builders import Body, envelope
+from services.notify.tests.conftest import delivery_rows, outbox_events
+from services.notify.tests.fakes import pdf_text
+
+
+def certificate_issued(body: Body, person: dict | None = None, **overrides):
+    person = person or body.participants[0]
+    code = "AB2C-DEF3-GH45"
+    data = {
+        "certificate_id": str(uuid.uuid4()), "code": code, "adhesion_id": body.adhesion_id,
+        "entity_code": body.entity["code"], "entity_name": "Comune di Forlì",
+        "participant_id": person["id"], "role": person["role"],
+        "sessions": [
+            {"session_id": str(uuid.uuid4()), "kind": "webinar",
+             "title": "Accoglienza integrata e ruolo del Comune",
+             "starts_at": "2017-09-12T13:00:00Z", "ends_at": "2017-09-12T14:30:00Z"},
+            {"session_id": str(uuid.uuid4()), "kind": "in_person",
+             "title": "Giornata formativa di Forlì",
+             "starts_at": "2017-07-10T07:00:00Z", "ends_at": "2017-07-10T15:00:00Z"},
+        ],
+        "hours": 9.5, "issued_at": "2017-10-02T08:30:00Z", "verify_path": f"/verifica/{code}"}
+    data.update(overrides)
+    return envelope("roster.certificate.issued", data, subject=body.adhesion_id,
+                    source="scheduling")
+
+
+@pytest.fixture
+def api(notify):
+    notify.settings = dataclasses.replace(notify.settings, operator_token="op-token")
+    client = create_app(notify).test_client()
+    client.viewer = {"Authorization": f"Bearer {create_token(notify, 'viewer')}"}
+    client.operator = {"Authorization": "Bearer op-token"}
+    return client
+
+
+def the_pdf(message):
+    [part] = [p for p in message.iter_attachments() if p.get_filename().endswith(".pdf")]
+    return part
+
+
+def test_the_holder_receives_the_certificate_with_its_pdf(notify):
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    issued = certificate_issued(body)
+    notify.handle(issued)
+    notify.send_all()
+    holder = body.participants[0]
+    [message] = notify.transport.to(holder["email"])
+    assert message["Subject"] == "Attestato di partecipazione – CO-AliZIONE 2017"
+    assert message["To"].addresses[0].display_name == "Partecipante 1 Bianchi"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Gentile Partecipante 1 Bianchi" in text and "Funzionario, Comune di Forlì" in text
+    assert "lunedì 10 luglio 2017, dalle 09:00 alle 17:00" in text  # Rome's summer time
+    assert text.index("Giornata formativa di Forlì") < text.index("Accoglienza integrata")
+    assert "Totale: 9,5 ore" in text and "Codice di verifica: AB2C-DEF3-GH45" in text
+    assert "http://127.0.0.1:8000/verifica/AB2C-DEF3-GH45" in text
+    assert 'href="http://127.0.0.1:8000/verifica/AB2C-DEF3-GH45"' in html
+    pdf = the_pdf(message)
+    assert pdf.get_filename() == "attestato-AB2C-DEF3-GH45.pdf"
+    drawn = pdf_text(pdf.get_content())
+    for expected in ("Attestato di partecipazione", "Programma CO-AliZIONE 2017",
+                     "ANCI con Fondazione Cittalia", "Partecipante 1 Bianchi",
+                     "Funzionario - Comune di Forlì",
+                     "martedì 12 settembre 2017, dalle 15:00 alle 16:30",
+                     "Totale ore di partecipazione: 9,5", "Rilasciato il lunedì 2 ottobre 2017",
+                     "Codice di verifica: AB2C-DEF3-GH45",
+                     "http://127.0.0.1:8000/verifica/AB2C-DEF3-GH45"):
+        assert expected in drawn, expected
+    [row] = delivery_rows(notify, template="certificate")
+    assert (row.recipient_id, row.adhesion_id, row.state) == (holder["id"], body.adhesion_id, "sent")
+
+
+def test_a_certificate_announced_three_times_is_mailed_once(notify):
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    issued = certificate_issued(body)
+    again = envelope(issued.type, issued.data, subject=issued.subject, source="scheduling")
+    assert [notify.handle(e) for e in (issued, issued, again)] == [True, False, True]
+    notify.send_all()
+    assert len(notify.transport.to(body.participants[0]["email"])) == 1
+    assert len(delivery_rows(notify, template="certificate")) == 1
+
+
+def test_an_unknown_holder_is_a_failed_delivery_that_says_why(notify):
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    stranger = {"id": str(uuid.uuid4()), "role": "dirigente"}
+    notify.handle(certificate_issued(body, stranger))
+    notify.handle(certificate_issued(body, stranger, certificate_id=str(uuid.uuid4()),
+                                     code="ZZZZ-ZZZZ-ZZZZ"))
+    rows = delivery_rows(notify, template="certificate")
+    assert [r.state for r in rows] == ["failed", "failed"] and rows[0].attempts == 0
+    assert "not in notify's roster" in rows[0].reason
+    assert notify.send_all() == 1  # only the adhesion receipt
+    failed = [e for e in outbox_events(notify) if e["data"]["template"] == "certificate"]
+    assert [e["type"] for e in failed] == ["notification.failed"] * 2
+    assert failed[0]["data"]["recipient_id"] == stranger["id"]
+
+
+def test_an_erased_holder_is_a_failed_delivery_with_that_reason(notify):
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    holder = body.participants[0]
+    notify.handle(envelope("roster.erased", {"adhesion_id": body.adhesion_id,
+                                             "person_ids": [holder["id"]]}))
+    notify.handle(certificate_issued(body))
+    [row] = delivery_rows(notify, template="certificate")
+    assert row.state == "failed" and "erased" in row.reason
+
+
+def test_the_office_has_the_same_pdf_again(api, notify):
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    issued = certificate_issued(body)
+    notify.handle(issued)
+    notify.send_all()
+    mailed = the_pdf(notify.transport.to(body.participants[0]["email"])[0]).get_content()
+    url = f"/api/notify/v1/certificates/{issued.data['certificate_id']}.pdf"
+    assert api.get(url, headers=api.viewer).status_code == 403
+    r = api.get(url, headers=api.operator)
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert "attestato-AB2C-DEF3-GH45.pdf" in r.headers["Content-Disposition"]
+    assert r.data == mailed, "the same facts give the same document, byte for byte"
+
+    missing = api.get(f"/api/notify/v1/certificates/{uuid.uuid4()}.pdf", headers=api.operator)
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+
+    notify.handle(envelope("roster.erased", {"adhesion_id": body.adhesion_id,
+                                             "person_ids": [body.participants[0]["id"]]}))
+    gone = api.get(url, headers=api.operator)
+    assert gone.status_code == 410 and gone.json["type"].endswith("/erased")
+
+
+def test_the_pdf_keeps_the_name_after_the_holder_left_the_roster(api, notify):
+    body = Body(participants=2)
+    notify.handle(body.roster("confirmed"))
+    issued = certificate_issued(body)
+    notify.handle(issued)
+    body.participants = body.participants[1:]
+    notify.handle(body.roster("updated"))
+    r = api.get(f"/api/notify/v1/certificates/{issued.data['certificate_id']}.pdf",
+                headers=api.operator)
+    assert r.status_code == 200 and "Partecipante 1 Bianchi" in pdf_text(r.data)
