@@ -14,8 +14,8 @@ from coalizione_common.envelope import Envelope
 from coalizione_common.http import Problem
 from coalizione_common.runtime import ServiceRuntime
 
-from .adapters.orm import (adhesions, assignments, attendance, entities, sessions, venues,
-                           waiting_list)
+from .adapters.orm import (adhesions, assignments, attendance, certificates, entities, sessions,
+                           venues, waiting_list)
 from .domain.dates import is_working_date
 from .domain.webinars import ROME
 from .planning import Proposal, propose
@@ -39,8 +39,8 @@ def record_entity_location(runtime: ServiceRuntime, session: Session, envelope: 
 # consumed: adhesion.* and roster.updated ------------------------------------
 
 def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelope) -> None:
-    """Keep our view of an adhesion: status, participant ids and roles,
-    topics. A withdrawal cancels the body's assignments; a changed roster
+    """Keep our view of an adhesion: status, participants (ids, roles,
+    names and offices), topics. A withdrawal cancels the body's assignments; a changed roster
     re-issues its assignments with the new participant ids; a topic no
     longer chosen loses its webinar assignment."""
     data = envelope.data
@@ -57,8 +57,8 @@ def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelop
     values["region"] = entity.get("region") or values["region"]
     kind = envelope.type
     if kind == "roster.updated":
-        values["participants"] = [{"id": p["id"], "role": p.get("role")}
-                                  for p in data.get("participants", [])]
+        values["participants"] = _roster(data.get("participants", []),
+                                         row["participants"] if row else [])
         values["headcount"] = len(values["participants"])
         values["webinar_topics"] = list(data.get("webinar_topics") or [])
         values["status"] = _later_status(values["status"], data.get("status"))
@@ -90,6 +90,33 @@ def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelop
                 _cancel_assignment(runtime, session, a)
             if renamed and not dropped:
                 _create_assignment(runtime, session, a["session_id"], values, a["pinned"])
+
+
+def _roster(incoming: list[dict], known: list[dict]) -> list[dict]:
+    """The participants as we keep them; people already erased stay erased."""
+    erased = {p["id"] for p in known if p.get("erased")}
+    return [{"id": p["id"], "role": p.get("role"),
+             "name": None if p["id"] in erased else p.get("name"),
+             "office": None if p["id"] in erased else p.get("office"),
+             "erased": p["id"] in erased} for p in incoming]
+
+
+def erase_people(runtime: ServiceRuntime, session: Session, envelope: Envelope) -> None:
+    """``roster.erased``: forget these people's names and offices, in the
+    adhesion and on their certificates; ids and roles stay (assignments,
+    attendance and the indicators do not change) and certificates stay valid."""
+    adhesion_id = envelope.data["adhesion_id"]
+    erased = set(envelope.data.get("person_ids") or [])
+    row = session.execute(select(adhesions).where(adhesions.c.adhesion_id == adhesion_id)
+                          ).mappings().first()
+    if row is not None:
+        people = [p | {"name": None, "office": None, "erased": True} if p["id"] in erased else p
+                  for p in row["participants"]]
+        session.execute(update(adhesions).where(adhesions.c.adhesion_id == adhesion_id)
+                        .values(participants=people, updated_at=runtime.clock.now()))
+    if erased:
+        session.execute(update(certificates).where(certificates.c.participant_id.in_(erased))
+                        .values(holder_name=None, erased=True))
 
 
 def _ids(people: list[dict]) -> list[str]:

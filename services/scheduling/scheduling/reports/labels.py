@@ -1,0 +1,67 @@
+"""Italian labels and formats shared by the documents and pages."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime, timezone
+
+from ..domain.webinars import ROME
+
+ROLE_LABELS = {"amministratore": "Amministratore", "dirigente": "Dirigente",
+               "funzionario": "Funzionario"}
+KIND_LABELS = {"in_person": "Giornata in presenza", "webinar": "Webinar"}
+ENTITY_KIND_LABELS = {"comune": "Comune", "unione_di_comuni": "Unione di comuni",
+                      "comunita_montana": "Comunità montana", "provincia": "Provincia",
+                      "citta_metropolitana": "Città metropolitana"}
+MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+          "settembre", "ottobre", "novembre", "dicembre")
+WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+ERASED = "(dati cancellati)"
+
+
+def role_label(role: str | None) -> str:
+    return ROLE_LABELS.get(role, role or "non indicato")
+
+
+def entity_kind_label(kind: str | None) -> str:
+    return ENTITY_KIND_LABELS.get(kind, (kind or "non indicato").replace("_", " ").capitalize())
+
+
+def rome(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ROME)
+
+
+def italian_date(value: datetime, weekday: bool = False) -> str:
+    local = rome(value)
+    text = f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    return f"{WEEKDAYS[local.weekday()]} {text}" if weekday else text
+
+
+def italian_time(value: datetime) -> str:
+    return rome(value).strftime("%H:%M")
+
+
+def italian_number(value: float, decimals: int = 1) -> str:
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+_FOLD = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
+                       "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u20ac": "EUR",
+                       "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d",
+                       "\u0131": "i", "\u0152": "OE", "\u0153": "oe"})
+
+
+def latin1(text) -> str:
+    """The PDF core fonts speak Latin-1: keep Italian accents, fold the rest."""
+    text = ("" if text is None else str(text)).translate(_FOLD)
+    out = []
+    for char in text:
+        try:
+            char.encode("latin-1")
+            out.append(char)
+        except UnicodeEncodeError:
+            folded = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore")
+            out.append(folded.decode("latin-1") or "?")
+    return "".join(out)
