@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from coalizione_common.deadletters_http import dead_letter_openapi
+
 from ..domain.entity import BODY_KINDS, KINDS
 from .entities import DEFAULT_LIMIT, MAX_LIMIT, MAX_Q
 
@@ -210,6 +212,7 @@ DOCUMENT = {
                                           "503": {"description": "not ready"}}}},
         "/openapi.json": {"get": {"operationId": "openapi", "summary": "this document",
                                   "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        **dead_letter_openapi(),
     },
     "components": {
         "schemas": {"Entity": ENTITY, "Problem": PROBLEM, "BodyInput": BODY_INPUT,
