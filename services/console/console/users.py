@@ -3,7 +3,7 @@ scrypt), a lock after repeated failures, roles viewer and operator."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,6 +15,7 @@ from .adapters.orm import users
 MIN_PASSWORD = 12
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=15)
+_DUMMY_HASH = generate_password_hash("not a password")
 
 
 class AccountError(ValueError):
@@ -76,23 +77,25 @@ def has_users(runtime) -> bool:
 def authenticate(runtime, username: str, password: str) -> User:
     now = runtime.clock.now()
     refused = LoginRefused("Nome utente o password non corretti.")
-    with runtime.engine.begin() as conn:
+    with runtime.engine.connect() as conn:
         row = conn.execute(select(users).where(
             users.c.username == username.strip().lower())).mappings().first()
-        if row is None or row["disabled_at"] is not None:
-            check_password_hash(generate_password_hash("x"), password)  # same cost either way
-            raise refused
-        if row["locked_until"] is not None and _aware(row["locked_until"]) > now:
-            raise LoginRefused("Troppi tentativi non riusciti: l'accesso è bloccato per "
-                               "15 minuti.")
-        if not check_password_hash(row["password_hash"], password):
-            failures = row["failed_logins"] + 1
-            conn.execute(update(users).where(users.c.username == row["username"]).values(
-                failed_logins=0 if failures >= MAX_FAILURES else failures,
-                locked_until=now + LOCK if failures >= MAX_FAILURES else None))
-            raise refused
+    if row is None or row["disabled_at"] is not None:
+        check_password_hash(_DUMMY_HASH, password)  # the same cost either way
+        raise refused
+    if row["locked_until"] is not None and _aware(row["locked_until"]) > now:
+        raise LoginRefused("Troppi tentativi non riusciti: l'accesso è bloccato per "
+                           "15 minuti.")
+    good = check_password_hash(row["password_hash"], password)
+    failures = 0 if good else row["failed_logins"] + 1
+    locked = failures >= MAX_FAILURES
+    with runtime.engine.begin() as conn:
         conn.execute(update(users).where(users.c.username == row["username"]).values(
-            failed_logins=0, locked_until=None, last_login_at=now))
+            failed_logins=0 if locked else failures,
+            locked_until=now + LOCK if locked else None,
+            **({"last_login_at": now} if good else {})))
+    if not good:
+        raise refused
     return User(row["username"], row["display_name"], row["role"])
 
 
@@ -104,5 +107,4 @@ def get_user(runtime, username: str) -> User | None:
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import timezone
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
