@@ -9,9 +9,11 @@ _AUTH = {"401": _PROBLEM, "403": _PROBLEM}
 
 def _op(summary: str, role: str | None, ok: str = "200", body: dict | None = None,
         params: list | None = None, errors: tuple[str, ...] = (), content="application/json",
-        schema: str | None = None) -> dict:
+        schema: str | None = None, body_required: bool = True) -> dict:
+    kinds = (content,) if isinstance(content, str) else content
     op = {"summary": summary, "responses": {ok: {"description": "OK", "content": {
-        content: {"schema": {"$ref": f"#/components/schemas/{schema}"} if schema else {}}}}}}
+        kind: {"schema": {"$ref": f"#/components/schemas/{schema}"} if schema else {}}
+        for kind in kinds}}}}
     if role:
         op["security"] = [{"bearer": []}]
         op["description"] = f"Needs a bearer token with the {role} role."
@@ -20,7 +22,8 @@ def _op(summary: str, role: str | None, ok: str = "200", body: dict | None = Non
         op["responses"][code] = _PROBLEM
     if body:
         op["responses"]["400"] = _PROBLEM  # the body is not a JSON object
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        op["requestBody"] = {"required": body_required,
+                             "content": {"application/json": {"schema": body}}}
     if params:
         op["parameters"] = params
     return op
@@ -34,6 +37,30 @@ def _query(*names: str) -> list[dict]:
     return [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in names]
 
 
+def _html(summary: str, params: list | None = None) -> dict:
+    """A public Italian page: 200, or 404 (still a page) when the code is unknown."""
+    page = {"text/html": {"schema": {"type": "string"}}}
+    op = {"summary": summary, "responses": {
+        "200": {"description": "OK", "content": page},
+        "404": {"description": "Codice non trovato (the page, with the form)", "content": page}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_SESSION_ATTENDED = {"type": "object", "properties": {
+    "session_id": {"type": "string"}, "kind": {"enum": ["in_person", "webinar"]},
+    "title": {"type": "string"}, "starts_at": {"type": "string", "format": "date-time"},
+    "ends_at": {"type": "string", "format": "date-time"}}}
+_BREAKDOWN = {"type": "array", "items": {"type": "object", "properties": {
+    "bodies_trained": {"type": "integer"}, "people_trained": {"type": "integer"}}}}
+_BY_KIND = {"type": "object", "properties": {"in_person": {"type": "number"},
+                                             "webinar": {"type": "number"},
+                                             "total": {"type": "number"}}}
+_FILES = ("application/json", "text/csv",
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf")
+
 _VENUE = {"type": "object", "properties": {"name": {"type": "string"},
                                            "entity_code": {"type": "string"},
                                            "address": {"type": "string"}}}
@@ -42,8 +69,10 @@ SPEC = {
     "openapi": "3.1.0",
     "info": {"title": "coalizione scheduling", "version": "1.0.0",
              "description": "Local days placed by an optimiser, webinar series, assignments, "
-                            "attendance and calendars. Changes are announced as session.* and "
-                            "assignment.* events (docs/events.md)."},
+                            "attendance, registers, certificates of attendance, the funder's "
+                            "indicators and calendars. Changes are announced as session.*, "
+                            "assignment.* and roster.certificate.issued events "
+                            "(docs/events.md)."},
     "servers": [{"url": "/"}],
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -69,6 +98,51 @@ SPEC = {
                 "adhesion_id": {"type": "string"}, "entity_code": {"type": "string"},
                 "participant_ids": {"type": "array", "items": {"type": "string"}},
                 "status": {"enum": ["active", "cancelled"]}, "pinned": {"type": "boolean"}}},
+            "Participant": {"type": "object", "properties": {
+                "participant_id": {"type": "string"}, "name": _NULLABLE_TEXT,
+                "role": _NULLABLE_TEXT, "office": _NULLABLE_TEXT, "erased": {"type": "boolean"},
+                "adhesion_id": {"type": "string"}, "entity_code": {"type": "string"},
+                "entity_name": _NULLABLE_TEXT, "present": {"type": ["boolean", "null"]}}},
+            "Participants": {"type": "object", "properties": {
+                "session_id": {"type": "string"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Participant"}}}},
+            "Certificate": {"type": "object", "properties": {
+                "id": {"type": "string"}, "code": {"type": "string"},
+                "participant_id": {"type": "string"}, "holder_name": _NULLABLE_TEXT,
+                "erased": {"type": "boolean"}, "role": {"type": "string"},
+                "adhesion_id": {"type": "string"}, "entity_code": {"type": "string"},
+                "entity_name": _NULLABLE_TEXT, "hours": {"type": "number"},
+                "sessions": {"type": "array", "items": _SESSION_ATTENDED},
+                "issued_at": {"type": "string", "format": "date-time"},
+                "verify_path": {"type": "string"}}},
+            "Certificates": {"type": "object", "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}}}},
+            "Issued": {"type": "object", "required": ["issued", "already_issued"], "properties": {
+                "issued": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}},
+                "already_issued": {"type": "integer"}}},
+            "Verification": {"type": "object", "properties": {
+                "valid": {"type": "boolean"}, "code": {"type": "string"},
+                "holder_name": _NULLABLE_TEXT, "erased": {"type": "boolean"},
+                "entity_name": _NULLABLE_TEXT, "role": {"type": "string"},
+                "hours": {"type": "number"},
+                "sessions": {"type": "array", "items": _SESSION_ATTENDED},
+                "issued_at": {"type": "string", "format": "date-time"}}},
+            "Indicators": {"type": "object", "properties": {
+                "generated_at": {"type": "string", "format": "date-time"},
+                "totals": {"type": "object", "properties": {
+                    "bodies_trained": {"type": "integer"}, "people_trained": {"type": "integer"},
+                    "sessions_held": {"type": "integer"}, "hours_delivered": {"type": "number"},
+                    "participant_hours": {"type": "number"}}},
+                "by_region": _BREAKDOWN, "by_province": _BREAKDOWN, "by_kind": _BREAKDOWN,
+                "by_role": _BREAKDOWN, "sessions_held": _BY_KIND, "hours_delivered": _BY_KIND,
+                "participant_hours": _BY_KIND}},
+            "Person": {"type": "object", "properties": {
+                "person_id": {"type": "string"}, "name": _NULLABLE_TEXT, "role": _NULLABLE_TEXT,
+                "office": _NULLABLE_TEXT, "erased": {"type": "boolean"},
+                "adhesion": {"type": "object"},
+                "sessions": {"type": "array", "items": {"type": "object"}},
+                "certificates": {"type": "array",
+                                 "items": {"$ref": "#/components/schemas/Certificate"}}}},
             "Plan": {"type": "object", "properties": {
                 "mode": {"enum": ["full", "incremental"]}, "published": {"type": "boolean"},
                 "metrics": {"type": "object", "description":
@@ -152,6 +226,49 @@ SPEC = {
                                "participant_id": {"type": "string"},
                                "present": {"type": "boolean"}}}}}},
                        errors=("404", "422"))},
+        "/api/scheduling/v1/sessions/{session_id}/participants": {"get": _op(
+            "The participants of the session's active assignments (names, bodies, roles) with "
+            "their attendance: present true, false, or null when not marked yet; mark them "
+            "with PUT .../attendance", "viewer", params=[_path("session_id")], errors=("404",),
+            schema="Participants")},
+        "/api/scheduling/v1/sessions/{session_id}/register.pdf": {"get": _op(
+            "The printable attendance register (A4, Italian): one row per participant, sorted "
+            "by body then name, signature columns for entry and exit, blank rows for walk-ins",
+            "viewer", params=[_path("session_id")], errors=("404",), content="application/pdf")},
+        "/api/scheduling/v1/certificates": {
+            "post": _op(
+                "Issue a certificate of attendance to every person present at one or more "
+                "sessions not cancelled who has none yet, within the scope (session_id, "
+                "adhesion_id, or everyone); each is announced as roster.certificate.issued. "
+                "Issuing again issues nothing new", "operator",
+                body={"type": "object", "properties": {"session_id": {"type": "string"},
+                                                       "adhesion_id": {"type": "string"}}},
+                body_required=False, errors=("404", "422"), schema="Issued"),
+            "get": _op("Certificates issued", "viewer",
+                       params=_query("adhesion_id", "session_id", "participant_id"),
+                       schema="Certificates")},
+        "/api/scheduling/v1/certificates/verify/{code}": {"get": _op(
+            "Public check of a verification code (case, spaces and dashes do not matter)", None,
+            params=[_path("code")], errors=("404",), schema="Verification")},
+        "/api/scheduling/v1/indicators": {"get": _op(
+            "The funder's indicators: bodies and people trained (present at one or more "
+            "sessions not cancelled) by region, province, kind of body and role; sessions held "
+            "and hours delivered by kind; participant-hours. format=json (default), csv "
+            "(semicolon, UTF-8 with BOM), xlsx or pdf", "viewer",
+            params=[{"name": "format", "in": "query", "required": False,
+                     "schema": {"enum": ["json", "csv", "xlsx", "pdf"]}}],
+            errors=("422",), content=_FILES, schema=None)},
+        "/api/scheduling/v1/people/{person_id}": {"get": _op(
+            "What scheduling holds about one person (GDPR export): name, role, office, "
+            "adhesion, sessions with attendance, certificates", "operator",
+            params=[_path("person_id")], errors=("404",), schema="Person")},
+        "/verifica": {"get": _html(
+            "Public page (Italian): the form to check a certificate; with codice, the outcome",
+            [{"name": "codice", "in": "query", "required": False,
+              "schema": {"type": "string"}}])},
+        "/verifica/{code}": {"get": _html(
+            "Public page (Italian): Attestato valido, or Codice non trovato (404)",
+            [_path("code")])},
         "/api/scheduling/v1/entities/{code}/calendar.ics": {"get": _op(
             "A body's calendar (RFC 5545): its local day and webinars", None,
             params=[_path("code")], errors=("404",), content="text/calendar")},
