@@ -43,7 +43,9 @@ DEMO_PARTNER = "demo"
 SERVICES = {
     "registry": (("registry",), "public"),
     "enrolment": (("adhesion", "roster"), "public"),
-    "scheduling": (("session", "assignment"), "all"),
+    # roster.certificate.*: certificates carry their verification code, so
+    # they travel under a roster key that partners cannot bind
+    "scheduling": (("session", "assignment", "roster.certificate"), "all"),
     "notify": (("notification",), "all"),
 }
 
@@ -81,7 +83,7 @@ def service_permissions(service: str, vhost: str = VHOST) -> tuple[dict, dict]:
                    "write": rf"^({own}|{exchanges}|amq\.default)$",
                    "read": rf"^({own}|{exchanges})$"}
     publishes, reads = SERVICES[service]
-    families = "|".join(sorted(set(publishes)))
+    families = "|".join(re.escape(f) for f in sorted(set(publishes)))
     topic = {"user": service, "vhost": vhost, "exchange": EVENTS_EXCHANGE,
              "write": rf"^(({families})\..+|registry\.resync\.requested)$",
              "read": ".*" if reads == "all" else PUBLIC_BINDINGS}

@@ -75,6 +75,26 @@ def test_each_service_runs_on_its_own_user_and_publishes_only_its_events(loaded,
         runtime.engine.dispose()
 
 
+def test_scheduling_publishes_certificates_under_roster_but_no_other_roster_event(loaded,
+                                                                                  tmp_path):
+    runtime = service_runtime(loaded, "scheduling", tmp_path)
+    try:
+        runtime.declare_queues()
+        example = examples()["roster.certificate.issued"]
+        with Session(runtime.engine) as session, session.begin():
+            runtime.emit(session, example["type"], example["subject"], example["data"])
+        assert publish_outbox(runtime) >= 1
+        for foreign in ("roster.updated", "roster.certificates"):
+            envelope = Envelope.new(foreign, "scheduling", "x", {}, runtime.clock.now())
+            with runtime.bus.connection() as conn:
+                publisher = ConfirmingPublisher(conn)
+                with pytest.raises(Exception, match="ACCESS_REFUSED"):
+                    publisher.publish([runtime.bus.event_message(envelope.to_json(), foreign,
+                                                                 envelope.id)])
+    finally:
+        runtime.engine.dispose()
+
+
 def test_a_service_dead_letters_and_replays_with_its_own_user(loaded, tmp_path):
     from coalizione_common.bus import OutgoingMessage
     from coalizione_common.deadletters import list_dead_letters, replay_dead_letters
