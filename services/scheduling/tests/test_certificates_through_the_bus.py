@@ -95,6 +95,10 @@ def test_an_erasure_reaches_the_people_and_their_certificates(backend, tmp_path,
             f"/api/scheduling/v1/certificates/verify/{c['code']}").json for c in issued}
         assert checked[ids[0]]["holder_name"] is None and checked[ids[0]]["valid"]
         assert checked[ids[1]]["holder_name"].startswith("Persona")
+        person = client.get(f"/api/scheduling/v1/people/{ids[0]}", headers=op).json
+        assert person["erased"] is True and person["name"] is None
+        assert [c["code"] for c in person["certificates"]] == [
+            c["code"] for c in issued if c["participant_id"] == ids[0]]
     finally:
         stop.set()
         for r in (runtime, enrolment):
