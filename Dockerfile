@@ -18,11 +18,11 @@ COPY embedded embedded
 # checkout, templates, static files and data included, whatever each
 # pyproject's package-data lists. /src is copied unchanged below.
 RUN pip install -r requirements.txt -e libs/coalizione_common -e services/registry -e services/enrolment \
-        -e services/scheduling -e services/notify -e embedded
+        -e services/scheduling -e services/notify -e services/console -e embedded
 
 FROM ${PYTHON_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="coalizione" \
-      org.opencontainers.image.description="coalizione services: registry, enrolment, scheduling, notify"
+      org.opencontainers.image.description="coalizione services: registry, enrolment, scheduling, notify, console"
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 SERVICES := registry enrolment scheduling notify
-PACKAGES := libs/coalizione_common $(addprefix services/,$(SERVICES) console) embedded
+PACKAGES := libs/coalizione_common $(addprefix services/,$(SERVICES)) services/console embedded
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test test-fast up down stack bench install clean

@@ -1,6 +1,6 @@
 // /healthz and /readyz for the whole platform: ask every service, answer
 // 200 only when every one answered 200 (the shape of the embedded process).
-const SERVICES = ['registry', 'enrolment', 'scheduling', 'notify'];
+const SERVICES = ['registry', 'enrolment', 'scheduling', 'notify', 'console'];
 
 async function aggregate(r, probe) {
     const replies = await Promise.all(SERVICES.map((service) =>

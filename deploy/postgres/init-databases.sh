@@ -10,7 +10,7 @@ set -euo pipefail
 role_prefix="${COALIZIONE_ROLE_PREFIX:-}"
 db_prefix="${COALIZIONE_DB_PREFIX:-coalizione_}"
 
-for service in registry enrolment scheduling notify; do
+for service in registry enrolment scheduling notify console; do
   var="${service^^}_DB_PASSWORD"
   password="${!var:?$var is not set}"
   role="$role_prefix$service"

@@ -12,6 +12,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SERVICES = ("registry", "enrolment", "scheduling", "notify")
+# Web only: no worker, no broker (it calls the services' HTTP APIs).
+CONSOLE = "console"
 LIBRARY = ROOT / "libs" / "coalizione_common" / "coalizione_common"
 
 # Keys of a WSGI environ: read from a request, not from the process environment.
@@ -38,10 +40,10 @@ def service_code(container: dict) -> str | None:
         command = command.split()
     for word in command:
         match = re.fullmatch(r"(\w+)\.wsgi:app", word)
-        if match and match.group(1) in SERVICES:
+        if match and match.group(1) in (*SERVICES, CONSOLE):
             return match.group(1)
     for first, second in zip(command, command[1:]):
-        if first in ("-m", "prepare", "worker") and second in SERVICES:
+        if first in ("-m", "prepare", "worker") and second in (*SERVICES, CONSOLE):
             return second
     return None
 

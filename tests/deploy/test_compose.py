@@ -15,11 +15,12 @@ import pytest
 import yaml
 
 from deploy import brokerdefs
-from tests.deploy.compose import (COMPOSE_FILE, DATABASE_TEMPLATE, ROOT, SERVICES, compose,
+from tests.deploy.compose import (COMPOSE_FILE, CONSOLE, DATABASE_TEMPLATE, ROOT, SERVICES, compose,
                                   environment, interpolated, service_code, services,
                                   variables_of)
 
-APP_CONTAINERS = {f"{svc}-{role}" for svc in SERVICES for role in ("migrate", "web", "worker")}
+APP_CONTAINERS = {f"{svc}-{role}" for svc in SERVICES for role in ("migrate", "web", "worker")
+                  } | {f"{CONSOLE}-migrate", f"{CONSOLE}-web"}
 THIRD_PARTY = {"rabbitmq": "rabbitmq:3.10-management", "postgres": "postgres:15",
                "mailpit": "axllent/mailpit:", "proxy": "nginx:"}
 
@@ -219,7 +220,7 @@ def test_postgres_runs_the_init_script_once_per_volume():
     assert any(str(v).startswith("./deploy/postgres/init-databases.sh:/docker-entrypoint-initdb.d/")
                for v in pg["volumes"])
     assert environment(pg)["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:-postgres}"
-    for svc in SERVICES:
+    for svc in (*SERVICES, CONSOLE):
         assert f"{svc.upper()}_DB_PASSWORD" in environment(pg)
     assert os.access(ROOT / "deploy/postgres/init-databases.sh", os.X_OK)
 
@@ -227,19 +228,25 @@ def test_postgres_runs_the_init_script_once_per_volume():
 def test_the_proxy_routes_the_contract_prefixes_to_their_services():
     conf = (ROOT / "deploy/nginx/nginx.conf").read_text()
     upstreams = dict(re.findall(r"set \$(\w+)\s+([\w-]+):8000;", conf))
-    assert upstreams == {svc: f"{svc}-web" for svc in SERVICES}
-    routes = dict(re.findall(r"location\s+(/\S*)\s+\{\s*proxy_pass http://\$(\w+);", conf))
+    assert upstreams == {svc: f"{svc}-web" for svc in (*SERVICES, CONSOLE)}
+    routes = dict(re.findall(r"location\s+(=\s+/\S*|/\S*)\s+\{\s*proxy_pass http://\$(\w+);",
+                             conf))
     assert routes == {"/api/registry/": "registry", "/api/scheduling/": "scheduling",
-                      "/api/notify/": "notify", "/": "enrolment"}
+                      "/api/notify/": "notify", "/api/console/": "console", "/ops/": "console",
+                      "= /ops": "console", "/verifica/": "scheduling", "= /verifica": "scheduling",
+                      "/": "enrolment"}
     assert "location = /healthz" in conf and "location = /readyz" in conf
     proxy = services()["proxy"]
     mounted = " ".join(proxy["volumes"])
     assert "./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf" in mounted
     assert "./deploy/nginx/health.js:/etc/nginx/health.js" in mounted
-    assert set(proxy["depends_on"]) == {f"{svc}-web" for svc in SERVICES}
+    assert set(proxy["depends_on"]) == {f"{svc}-web" for svc in (*SERVICES, CONSOLE)}
 
 
 def test_the_web_healthchecks_ask_each_service_its_readiness():
+    console = services()[f"{CONSOLE}-web"]["healthcheck"]["test"]
+    assert console[-1] == f"http://127.0.0.1:8000/api/{CONSOLE}/v1/readyz"
+    assert set(services()[f"{CONSOLE}-web"]["depends_on"]) == {"postgres", f"{CONSOLE}-migrate"}
     for svc in SERVICES:
         test = services()[f"{svc}-web"]["healthcheck"]["test"]
         assert test[-1] == f"http://127.0.0.1:8000/api/{svc}/v1/readyz"

@@ -17,7 +17,7 @@ from tests.support import infrastructure as infra
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "postgres" / "init-databases.sh"
-SERVICES = ("registry", "enrolment", "scheduling", "notify")
+SERVICES = ("registry", "enrolment", "scheduling", "notify", "console")
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""deploy/nginx/ run by a real nginx (with its njs module) in front of four
-stand-in services on loopback ports: the routes of CONTRACT.md and the
+"""deploy/nginx/ run by a real nginx (with its njs module) in front of five
+stand-in services (the four services and the console) on loopback ports: the routes of CONTRACT.md and the
 aggregated /healthz and /readyz. Only the upstream addresses, the listen
 port and file paths are rewritten for the test."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_DIR = ROOT / "deploy" / "nginx"
-SERVICES = ("registry", "enrolment", "scheduling", "notify")
+SERVICES = ("registry", "enrolment", "scheduling", "notify", "console")
 MODULE_CANDIDATES = ("/usr/lib/nginx/modules/ngx_http_js_module.so",
                      "/etc/nginx/modules/ngx_http_js_module.so",
                      "/usr/lib64/nginx/modules/ngx_http_js_module.so")
@@ -146,6 +146,10 @@ def test_each_prefix_goes_to_its_service_and_everything_else_to_enrolment(proxy)
                 "/api/scheduling/v1/sessions": "scheduling",
                 "/api/notify/v1/deliveries?adhesion_id=x": "notify",
                 "/api/enrolment/v1/topics": "enrolment",
+                "/api/console/v1/dead-letters": "console",
+                "/ops": "console", "/ops/adesioni?q=forli": "console",
+                "/verifica": "scheduling", "/verifica/ABCD-EFGH-JK23": "scheduling",
+                "/opsx": "enrolment", "/verificax": "enrolment",
                 "/": "enrolment", "/static/bootstrap-italia.min.css": "enrolment",
                 "/adesioni/conferma?token=abc": "enrolment",
                 "/api/registryx": "enrolment"}
