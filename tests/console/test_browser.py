@@ -48,7 +48,7 @@ def test_the_office_signs_in_filters_exports_marks_attendance_and_certifies(plan
     # filter the adhesions
     page.get_by_role("link", name="Adesioni", exact=True).click()
     expect(page.locator("#adhesions")).to_contain_text(other.name)
-    page.get_by_label("Ente").fill(body.name.split()[-1])
+    page.get_by_label("Ente", exact=True).fill(body.name.split()[-1])
     page.get_by_label("Regione").select_option("Emilia-Romagna")
     page.get_by_role("button", name="Filtra").click()
     expect(page.locator("#count")).to_have_text("1")
