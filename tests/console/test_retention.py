@@ -77,6 +77,12 @@ def test_the_retention_job_removes_personal_data_and_keeps_the_indicators(planne
     status, stats_after = platform.api("GET", "/api/enrolment/v1/stats")
     assert _without_time(stats_after) == _without_time(stats_before)
 
+    # the adhesion lives on without the data: a withdrawal still announces a
+    # roster (ids and roles, names and e-mails null) that matches the contract
+    status, withdrawn = platform.api("POST",
+                                     f"/api/enrolment/v1/adhesions/{body.adhesion_id}/withdraw")
+    assert status == 200 and withdrawn["status"] == "withdrawn", withdrawn
+
     # and running the job again changes nothing
     again = subprocess.run([sys.executable, "-m", "enrolment", "erase-expired"],
                            env=platform.environ | {"COALIZIONE_NOW": AFTER_RETENTION},

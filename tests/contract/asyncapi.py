@@ -53,6 +53,7 @@ def document() -> dict:
                 "name": "coalizione.events", "type": "topic", "durable": True,
                 "autoDelete": False, "vhost": "coalizione"}}}}
         owner = ("any service" if event_type == "registry.resync.requested"
+                 else "scheduling" if event_type.startswith("roster.certificate.")
                  else OWNER[event_type.split(".")[0]])
         doc["operations"][f"publish_{key}"] = {
             "action": "send", "channel": {"$ref": f"#/channels/{key}"},
