@@ -3,28 +3,21 @@ the embedded platform: sign in, filter adhesions, export, mark attendance,
 issue a certificate and verify it on the public page."""
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
+from tests.support.browser import chromium_page
+
 from .platform import PASSWORD, wait_until
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
 def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="it-IT", accept_downloads=True)
-        yield context.new_page()
-        browser.close()
+    with chromium_page(accept_downloads=True) as page:
+        yield page
 
 
 def test_the_office_signs_in_filters_exports_marks_attendance_and_certifies(planned, page):

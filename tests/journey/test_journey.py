@@ -8,7 +8,6 @@ operator reschedules the day; the new notice arrives; attendance is marked.
 """
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timedelta
 
@@ -18,10 +17,9 @@ pytest.importorskip("psutil")
 
 from tests.chaos.harness import SERVICES, TOKEN, SmtpSink, Stack, call, unique_tag, wait_until
 from tests.chaos.load import wait_for_replica
+from tests.support.browser import chromium_page
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -42,14 +40,8 @@ def journey_stack(infrastructure, postgres_database, broker, tmp_path):
 
 @pytest.fixture
 def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="it-IT")
-        yield context.new_page()
-        browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def _mails_to(sink, address: str) -> list:

@@ -2,8 +2,9 @@
 as PDF, sessions as iCalendar."""
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
+
+from coalizione_common.pdftext import latin1 as _latin1
 
 from .messages import (Attachment, entity_label, italian_date, italian_datetime, italian_number,
                        italian_time, topic_label)
@@ -12,26 +13,6 @@ ROLE_LABELS = {"amministratore": "Amministratore", "dirigente": "Dirigente",
                "funzionario": "Funzionario"}
 STATUS_LABELS = {"pending_confirmation": "In attesa di conferma", "confirmed": "Confermata",
                  "withdrawn": "Ritirata"}
-
-
-_FOLD = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
-                       "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u20ac": "EUR",
-                       "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d",
-                       "\u0131": "i", "\u0152": "OE", "\u0153": "oe"})
-
-
-def _latin1(text) -> str:
-    """The PDF core fonts speak Latin-1: keep Italian accents, fold the rest."""
-    text = ("" if text is None else str(text)).translate(_FOLD)
-    out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
-            out.append(char)
-        except UnicodeEncodeError:
-            folded = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-            out.append(folded or "?")
-    return "".join(out)
 
 
 def scheda_pdf(adhesion: dict, contact: dict | None, participants: list[dict],

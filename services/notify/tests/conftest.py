@@ -2,13 +2,16 @@
 transport, and a way to hand it events as its consumer would."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coalizione_common.auth import create_token
 from coalizione_common.inbox import claim
+from notify.app import create_app
 from notify.adapters.orm import deliveries
 from notify.bootstrap import build_runtime, prepare
 from notify.config import NotifyConfig
@@ -32,6 +35,17 @@ def notify(tmp_path):
     runtime.send_all = lambda: Sender(runtime).run_once()
     yield runtime
     runtime.engine.dispose()
+
+
+@pytest.fixture
+def api(notify):
+    """notify's HTTP API with an operator token ("op-token") and a viewer
+    token; ``client.operator`` and ``client.viewer`` are their headers."""
+    notify.settings = dataclasses.replace(notify.settings, operator_token="op-token")
+    client = create_app(notify).test_client()
+    client.viewer = {"Authorization": f"Bearer {create_token(notify, 'viewer')}"}
+    client.operator = {"Authorization": "Bearer op-token"}
+    return client
 
 
 def handle(runtime, envelope) -> bool:

@@ -1,23 +1,8 @@
 """The operations API on the delivery log."""
 from __future__ import annotations
 
-import dataclasses
-
-import pytest
-
-from coalizione_common.auth import create_token
-from notify.app import create_app
 from services.notify.tests.builders import Body
 from services.notify.tests.conftest import delivery_rows
-
-
-@pytest.fixture
-def api(notify):
-    notify.settings = dataclasses.replace(notify.settings, operator_token="op-token")
-    client = create_app(notify).test_client()
-    client.viewer = {"Authorization": f"Bearer {create_token(notify, 'viewer')}"}
-    client.operator = {"Authorization": "Bearer op-token"}
-    return client
 
 
 def test_reading_the_log_needs_a_token(api):

@@ -2,13 +2,8 @@
 for the office, and what happens when notify has no address for the holder."""
 from __future__ import annotations
 
-import dataclasses
 import uuid
 
-import pytest
-
-from coalizione_common.auth import create_token
-from notify.app import create_app
 from services.notify.tests.builders import Body, envelope
 from services.notify.tests.conftest import delivery_rows, outbox_events
 from services.notify.tests.fakes import pdf_text
@@ -33,15 +28,6 @@ def certificate_issued(body: Body, person: dict | None = None, **overrides):
     data.update(overrides)
     return envelope("roster.certificate.issued", data, subject=body.adhesion_id,
                     source="scheduling")
-
-
-@pytest.fixture
-def api(notify):
-    notify.settings = dataclasses.replace(notify.settings, operator_token="op-token")
-    client = create_app(notify).test_client()
-    client.viewer = {"Authorization": f"Bearer {create_token(notify, 'viewer')}"}
-    client.operator = {"Authorization": "Bearer op-token"}
-    return client
 
 
 def the_pdf(message):

@@ -2,24 +2,9 @@
 leaves of them in the delivery log."""
 from __future__ import annotations
 
-import dataclasses
-
-import pytest
-
-from coalizione_common.auth import create_token
-from notify.app import create_app
 from notify.deliveries import message_text
 from services.notify.tests.builders import Body, Training, envelope
 from services.notify.tests.conftest import delivery_rows, outbox_events
-
-
-@pytest.fixture
-def api(notify):
-    notify.settings = dataclasses.replace(notify.settings, operator_token="op-token")
-    client = create_app(notify).test_client()
-    client.viewer = {"Authorization": f"Bearer {create_token(notify, 'viewer')}"}
-    client.operator = {"Authorization": "Bearer op-token"}
-    return client
 
 
 def erase(notify, body: Body, *people: dict) -> None:

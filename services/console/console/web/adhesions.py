@@ -5,7 +5,7 @@ from flask import Response, abort, flash, render_template, request
 
 from ..gateway import ServiceError
 from .dashboard import KINDS, STATUSES
-from .guard import bp, call, failure, fetch, record, requires
+from .guard import bp, call, failure, fetch, not_found, record, requires
 
 FILTERS = ("q", "status", "region", "province", "kind")
 REGIONS = ("Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna",
@@ -53,8 +53,7 @@ def export_adhesions(fmt: str):
 def adhesion(adhesion_id: str):
     found = fetch("enrolment", f"/adhesions/{adhesion_id}")
     if found is None:
-        return render_template("message.html", title="Adesione non trovata",
-                               message="Nessuna adesione con questo identificativo."), 404
+        return not_found("Adesione non trovata", "Nessuna adesione con questo identificativo.")
     deliveries = fetch("notify", "/deliveries", {"items": []},
                        params={"adhesion_id": adhesion_id}) or {"items": []}
     record("view-adhesion", f"enrolment:adhesion:{adhesion_id}")

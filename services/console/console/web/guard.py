@@ -82,6 +82,10 @@ def requires(role: str = "viewer"):
     return decorate
 
 
+def not_found(title: str, message: str):
+    return render_template("message.html", title=title, message=message), 404
+
+
 def call(method: str, service: str, path: str, **kwargs):
     """Ask a service in the signed-in user's name; the reply, or raise
     :class:`ServiceError`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..gateway import ServiceError
-from .guard import bp, call, failure, fetch, record, requires
+from .guard import bp, call, failure, fetch, not_found, record, requires
 
 KIND = {"in_person": "Giornata in presenza", "webinar": "Webinar"}
 STATUS = {"proposed": "Proposta", "scheduled": "Programmata", "published": "Pubblicata",
@@ -29,8 +29,7 @@ def plan():
 def session_page(session_id: str):
     found = fetch("scheduling", f"/sessions/{session_id}")
     if found is None:
-        return render_template("message.html", title="Sessione non trovata",
-                               message="Nessuna sessione con questo identificativo."), 404
+        return not_found("Sessione non trovata", "Nessuna sessione con questo identificativo.")
     people = (fetch("scheduling", f"/sessions/{session_id}/participants", {"items": []})
               or {}).get("items", [])
     certificates = (fetch("scheduling", "/certificates", {"items": []},

@@ -10,14 +10,13 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from tests.support.backbone import wait_for
+from tests.support.browser import chromium_page
 from tests.support.services import embedded_environ
 
 from .builders import outbox, registry_subset
 from .conftest import WINDOW
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -49,15 +48,8 @@ def served(tmp_path, monkeypatch):
 
 @pytest.fixture
 def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    import os
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="it-IT")
-        yield context.new_page()
-        browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def test_a_user_picks_forli_fixes_one_mistake_and_sends(served, page):

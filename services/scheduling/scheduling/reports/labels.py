@@ -1,7 +1,6 @@
 """Italian labels and formats shared by the documents and pages."""
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, timezone
 
 from ..domain.webinars import ROME
@@ -45,23 +44,3 @@ def italian_time(value: datetime) -> str:
 def italian_number(value: float, decimals: int = 1) -> str:
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-_FOLD = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
-                       "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u20ac": "EUR",
-                       "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d",
-                       "\u0131": "i", "\u0152": "OE", "\u0153": "oe"})
-
-
-def latin1(text) -> str:
-    """The PDF core fonts speak Latin-1: keep Italian accents, fold the rest."""
-    text = ("" if text is None else str(text)).translate(_FOLD)
-    out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
-            out.append(char)
-        except UnicodeEncodeError:
-            folded = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore")
-            out.append(folded.decode("latin-1") or "?")
-    return "".join(out)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .labels import italian_date, italian_time, latin1
+from coalizione_common.pdftext import latin1
+
+from .labels import italian_date, italian_time
 
 PROGRAMME = "Programma CO-AliZIONE"
 FUNDER = "ANCI · Fondazione Cittalia · Ministero dell'Interno – FAMI 2014-2020"
