@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 
 SERVICES = ("registry", "enrolment", "scheduling", "notify")
+WEB_ONLY = ("console",)
 
 
 def prepare(service: str) -> int:
@@ -55,7 +56,9 @@ def worker(service: str) -> int:
 
 def main(argv: list[str]) -> int:
     commands = {"prepare": prepare, "http": http, "worker": worker}
-    if len(argv) != 2 or argv[0] not in commands or (argv[0] != "http" and argv[1] not in SERVICES):
+    known = {"prepare": (*SERVICES, *WEB_ONLY), "worker": SERVICES}
+    if len(argv) != 2 or argv[0] not in commands or (
+            argv[0] != "http" and argv[1] not in known[argv[0]]):
         print(__doc__, file=sys.stderr)
         return 2
     return commands[argv[0]](argv[1])

@@ -80,11 +80,15 @@ class Stack:
         return env
 
     def prepare(self) -> None:
-        """Migrate every database; load the registry's bundled data (an
-        idempotent import) unless ``REGISTRY_SEED=0``."""
-        for service in (*SERVICES, *WEB_ONLY):
+        """Migrate every database (the console also makes its first account
+        from ``CONSOLE_ADMIN_PASSWORD``); load the registry's bundled data
+        (an idempotent import) unless ``REGISTRY_SEED=0``."""
+        for service in SERVICES:
             env = self.service_env(service)
             subprocess.run([sys.executable, "-m", service, "migrate"], env=env, check=True)
+        for service in WEB_ONLY:
+            subprocess.run([sys.executable, "-m", service, "prepare"],
+                           env=self.service_env(service), check=True)
         if self.environ.get("REGISTRY_SEED", "1") != "0":
             subprocess.run([sys.executable, "-m", "registry", "import"],
                            env=self.service_env("registry"), check=True)
@@ -93,7 +97,7 @@ class Stack:
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         for service in (*SERVICES, *WEB_ONLY):
             env = self.service_env(service)
-            self.ports[service] = port = free_port()
+            self.ports[service] = port = self._unused_port()
             self.children.append(Child(f"{service}-web", [
                 gunicorn, "--bind", f"127.0.0.1:{port}", "--workers",
                 str(GUNICORN_WORKERS[service]), "--threads", "4", "--access-logfile", "-",
@@ -110,6 +114,14 @@ class Stack:
         self.children.append(Child("proxy", [
             gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "16",
             "--access-logfile", "-", "coalizione_embedded.proxy:app"], proxy_env))
+
+    def _unused_port(self) -> int:
+        """A free port that is neither the entry port (not bound until the
+        proxy starts) nor one already given to another process."""
+        taken = {self.port, *self.ports.values()}
+        while (port := free_port()) in taken:
+            pass
+        return port
 
     def start(self) -> None:
         for child in self.children:

@@ -51,8 +51,13 @@ def test_five_failures_lock_the_account_for_a_while(platform):
         platform.client.post("/ops/accesso", data={"username": "ufficio", "password": "no"})
     locked = platform.client.post("/ops/accesso", data={"username": "ufficio",
                                                         "password": PASSWORD})
-    assert locked.status_code == 401
-    assert "bloccato" in locked.get_data(as_text=True)
+    assert locked.status_code == 401, "the right password must not open a locked account"
+    assert "resta bloccato per 15 minuti" in locked.get_data(as_text=True)
+    unknown = platform.client.post("/ops/accesso", data={"username": "nessuno",
+                                                         "password": PASSWORD})
+    alert = re.compile(r'id="login-error">([^<]+)<')
+    assert alert.search(unknown.get_data(as_text=True)).group(1) == \
+        alert.search(locked.get_data(as_text=True)).group(1)
 
 
 def test_a_post_without_the_csrf_token_is_refused(platform):

@@ -22,11 +22,14 @@ def test_a_person_is_found_exported_and_erased_on_request(planned):
     platform, body, session_id = planned
     person = body.participants[0]
     csrf = _login(platform)
-    assert platform.client.get("/ops/privacy?email=non-un-indirizzo").status_code == 422
+    assert platform.client.post("/ops/privacy", data={
+        "csrf_token": csrf, "email": "non-un-indirizzo"}).status_code == 422
 
-    page = platform.client.get(f"/ops/privacy?email={person['email']}").get_data(as_text=True)
+    page = platform.client.post("/ops/privacy", data={
+        "csrf_token": csrf, "email": person["email"]}).get_data(as_text=True)
     assert person["name"] in page and body.name in page
-    export = platform.client.get(f"/ops/privacy/esporta?email={person['email']}")
+    export = platform.client.post("/ops/privacy/esporta", data={
+        "csrf_token": csrf, "email": person["email"]})
     assert export.status_code == 200 and "attachment" in export.headers["Content-Disposition"]
     document = export.json
     [held] = document["enrolment"]
@@ -35,7 +38,8 @@ def test_a_person_is_found_exported_and_erased_on_request(planned):
     assert document["notify"] and document["notify"][0]["person_id"] == held["person_id"]
 
     unconfirmed = platform.client.post("/ops/privacy/cancella", data={
-        "csrf_token": csrf, "email": person["email"]}, follow_redirects=True)
+        "csrf_token": csrf, "email": person["email"]})
+    assert unconfirmed.status_code == 422
     assert "spunta la casella di conferma" in unconfirmed.get_data(as_text=True)
     assert platform.api("GET", f"/api/enrolment/v1/people?email={person['email']}")[0] == 200
 

@@ -61,3 +61,13 @@ def test_the_http_check_follows_the_status():
 
 def test_unknown_commands_are_refused():
     assert _run("prepare", "nobody").returncode == 2
+
+
+def test_the_console_is_prepared_with_its_first_account_and_has_no_worker(tmp_path):
+    env = _env(tmp_path, "console") | {"CONSOLE_ADMIN_PASSWORD": "una-password-lunga"}
+    result = _run("prepare", "console", env=env)
+    assert result.returncode == 0, result.stderr
+    with sa.create_engine(env["DATABASE_URL"]).connect() as conn:
+        users = conn.execute(sa.text("SELECT username, role FROM users")).all()
+    assert users == [("ufficio", "operator")]
+    assert _run("worker", "console", env=env).returncode == 2

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.integration
 TOKEN = "stack-test-operator-token"
 
 
+CONSOLE_PASSWORD = "password-della-console"
+
+
 def call(port, method, path, body=None, token=None):
     """(status, decoded body) through the stack's entry port."""
     return harness.call(port, method, path, body, token, timeout=10)[:2]
@@ -33,8 +36,8 @@ def stack(infrastructure, postgres_database, broker, tmp_path):
                COALIZIONE_EXCHANGE=bus.exchange, COALIZIONE_DEAD_EXCHANGE=bus.dead_exchange,
                COALIZIONE_QUEUE_PREFIX=bus.queue_prefix, COALIZIONE_OPERATOR_TOKEN=TOKEN,
                COALIZIONE_NOW="2017-06-20T09:00:00+02:00", COALIZIONE_VAR_DIR=str(tmp_path),
-               LOG_LEVEL="WARNING")
-    for service in ("registry", "enrolment", "scheduling", "notify"):
+               LOG_LEVEL="WARNING", CONSOLE_ADMIN_PASSWORD=CONSOLE_PASSWORD)
+    for service in ("registry", "enrolment", "scheduling", "notify", "console"):
         env[f"{service.upper()}_DATABASE_URL"] = postgres_database(service)
     log = open(tmp_path / "stack.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "coalizione_embedded.stack"], env=env,
@@ -75,8 +78,8 @@ def test_an_adhesion_crosses_processes_from_registry_to_notify(stack):
     port, var = stack
     status, whole = call(port, "GET", "/readyz")
     assert status == 200 and set(whole["services"]) == {"registry", "enrolment", "scheduling",
-                                                        "notify"}
-    for service in ("registry", "enrolment", "scheduling", "notify"):
+                                                        "notify", "console"}
+    for service in ("registry", "enrolment", "scheduling", "notify", "console"):
         assert call(port, "GET", f"/api/{service}/v1/healthz")[1]["service"] == service
 
     code = f"IPA-test{uuid.uuid4().hex[:6]}"
@@ -109,3 +112,28 @@ def test_an_adhesion_crosses_processes_from_registry_to_notify(stack):
     assert wait_for(lambda: any("maria.rossi@example.org" in p.read_text(errors="replace")
                                 for p in mail.glob("**/*.eml")) if mail.exists() else False,
                     timeout=60), "the confirmation e-mail reached the contact"
+
+
+def test_the_console_reaches_the_services_through_the_entry_port(stack):
+    """Deployed mode: the console's own process calls the services over HTTP
+    (CONSOLE_API_URL, the entry port) with the operator token."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+    port, _ = stack
+    code = f"IPA-cons{uuid.uuid4().hex[:6]}"
+    status, _ = call(port, "PUT", f"/api/registry/v1/ops/entities/{code}", {
+        "name": f"Unione Console {code[-6:]}", "kind": "unione_di_comuni",
+        "region": "Toscana", "province": "FI", "lat": 43.7, "lon": 11.2}, token=TOKEN)
+    assert status == 201
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    base = f"http://127.0.0.1:{port}"
+    login = urllib.parse.urlencode({"username": "ufficio", "password": CONSOLE_PASSWORD})
+    with browser.open(f"{base}/ops/accesso", data=login.encode(), timeout=30) as answer:
+        assert answer.status == 200 and "Cruscotto" in answer.read().decode()
+    with browser.open(f"{base}/ops/code-errori", timeout=30) as answer:
+        page = answer.read().decode()
+    assert "non risponde" not in page and "rifiutato" not in page, page
+    for service in ("anagrafe degli enti", "adesioni", "pianificazione", "comunicazioni"):
+        assert service.capitalize() in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coalizione_common.http import create_service_app
 from coalizione_common.runtime import ServiceRuntime
@@ -24,4 +25,8 @@ def create_app(runtime: ServiceRuntime) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    if config.trust_proxy:
+        # Behind the one proxy of the deployment: the audit log records the
+        # client's address it forwards, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     return app

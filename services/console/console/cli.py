@@ -14,10 +14,19 @@ def commands(sub) -> dict:
     create.add_argument("--name", default="", help="the name shown in the console")
     create.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input instead of asking")
+    sub.add_parser("prepare", help="migrate, and create the first account from "
+                                   "CONSOLE_ADMIN_USER/CONSOLE_ADMIN_PASSWORD when there is none")
     password = sub.add_parser("set-password", help="set a new password for an account")
     password.add_argument("username")
     password.add_argument("--password-stdin", action="store_true")
-    return {"create-user": create_user, "set-password": set_password}
+    return {"create-user": create_user, "set-password": set_password, "prepare": prepare}
+
+
+def prepare(runtime, args) -> int:
+    from .bootstrap import prepare as prepare_console
+    prepare_console(runtime)
+    print("console: database ready")
+    return 0
 
 
 def _password(args) -> str:

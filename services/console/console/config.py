@@ -18,6 +18,7 @@ class ConsoleConfig:
     secure_cookies: bool
     admin_user: str
     admin_password: str | None
+    trust_proxy: bool = False
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "ConsoleConfig":
@@ -30,6 +31,7 @@ class ConsoleConfig:
             secure_cookies=(env.get("CONSOLE_SECURE_COOKIES") or "0").strip() == "1",
             admin_user=(env.get("CONSOLE_ADMIN_USER") or "ufficio").strip().lower(),
             admin_password=env.get("CONSOLE_ADMIN_PASSWORD") or None,
+            trust_proxy=(env.get("CONSOLE_TRUST_PROXY") or "").strip().lower() in ("1", "true"),
         )
 
 

@@ -4,6 +4,7 @@ the proxy's entry) or, in embedded mode, by calling the one-origin WSGI
 application in the same process. Nothing else of theirs is read."""
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -83,7 +84,7 @@ class Gateway:
             headers["Content-Type"] = "application/json"
         try:
             reply = self.transport(method, url, headers, payload)
-        except OSError as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             raise ServiceError(service, 0, {"title": "unreachable", "detail": str(exc)}) from exc
         if reply.status >= 400:
             try:

@@ -16,6 +16,8 @@ MIN_PASSWORD = 12
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=15)
 _DUMMY_HASH = generate_password_hash("not a password")
+REFUSED = ("Nome utente o password non corretti. Dopo 5 tentativi non riusciti l'accesso "
+           "resta bloccato per 15 minuti.")
 
 
 class AccountError(ValueError):
@@ -34,8 +36,7 @@ class User:
 
 
 class LoginRefused(Exception):
-    """Why a login failed, in Italian for the form; deliberately the same
-    text for an unknown user and a wrong password."""
+    """A login failed; the message is Italian, for the form."""
 
 
 def create_user(runtime, username: str, password: str, role: str,
@@ -75,8 +76,11 @@ def has_users(runtime) -> bool:
 
 
 def authenticate(runtime, username: str, password: str) -> User:
+    """The user, or :class:`LoginRefused` with one message for every
+    reason (unknown user, wrong password, locked account), so that the form
+    tells nobody which accounts exist."""
     now = runtime.clock.now()
-    refused = LoginRefused("Nome utente o password non corretti.")
+    refused = LoginRefused(REFUSED)
     with runtime.engine.connect() as conn:
         row = conn.execute(select(users).where(
             users.c.username == username.strip().lower())).mappings().first()
@@ -84,19 +88,26 @@ def authenticate(runtime, username: str, password: str) -> User:
         check_password_hash(_DUMMY_HASH, password)  # the same cost either way
         raise refused
     if row["locked_until"] is not None and _aware(row["locked_until"]) > now:
-        raise LoginRefused("Troppi tentativi non riusciti: l'accesso è bloccato per "
-                           "15 minuti.")
-    good = check_password_hash(row["password_hash"], password)
-    failures = 0 if good else row["failed_logins"] + 1
-    locked = failures >= MAX_FAILURES
+        raise refused
+    if not check_password_hash(row["password_hash"], password):
+        _count_failure(runtime, row["username"], now)
+        raise refused
     with runtime.engine.begin() as conn:
         conn.execute(update(users).where(users.c.username == row["username"]).values(
-            failed_logins=0 if locked else failures,
-            locked_until=now + LOCK if locked else None,
-            **({"last_login_at": now} if good else {})))
-    if not good:
-        raise refused
+            failed_logins=0, locked_until=None, last_login_at=now))
     return User(row["username"], row["display_name"], row["role"])
+
+
+def _count_failure(runtime, username: str, now: datetime) -> None:
+    """One more failure, counted in the database (parallel guesses each
+    count); the fifth locks the account."""
+    with runtime.engine.begin() as conn:
+        failures = conn.execute(update(users).where(users.c.username == username)
+                                .values(failed_logins=users.c.failed_logins + 1)
+                                .returning(users.c.failed_logins)).scalar_one()
+        if failures >= MAX_FAILURES:
+            conn.execute(update(users).where(users.c.username == username)
+                         .values(failed_logins=0, locked_until=now + LOCK))
 
 
 def get_user(runtime, username: str) -> User | None:

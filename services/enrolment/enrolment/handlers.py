@@ -174,19 +174,23 @@ def confirm_adhesion(runtime: ServiceRuntime, adhesion_id: str, token: str) -> d
 
 def update_adhesion(runtime: ServiceRuntime, adhesion_id: str, changes: dict) -> dict:
     """Change contact, participants or topics (checked by ``check_changes``)
-    until the deadline; people who stay keep their ids."""
+    until the deadline; people who stay keep their ids, except those whose
+    data were erased."""
     _ensure_open(runtime)
     now = runtime.clock.now()
     with Session(runtime.engine) as session, session.begin():
         adhesion = _load(session, adhesion_id)
         if adhesion["status"] == "withdrawn":
             raise AdhesionWithdrawn("L'adesione è stata ritirata e non si può più modificare.")
+        # Someone whose data were erased and who is entered again is a new
+        # person: the other services erased that id for good.
         contact = changes.get("contact")
         if contact is not None:
-            contact = dict(contact, id=adhesion["contact"]["id"])
+            current = adhesion["contact"]
+            contact = dict(contact, id=None if current.get("erased_at") else current["id"])
         participants = changes.get("participants")
         if participants is not None:
-            own = {p["id"] for p in adhesion["participants"]}
+            own = {p["id"] for p in adhesion["participants"] if not p.get("erased_at")}
             participants = [dict(p, id=p.get("id") if p.get("id") in own else None)
                             for p in participants]
         repo.write_people(session, adhesion_id, contact, participants)

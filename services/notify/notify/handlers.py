@@ -99,23 +99,29 @@ def roster_erased(runtime, session: Session, envelope: Envelope) -> None:
     certificates.erase_holders(session, person_ids)
 
 
+class HolderNotYetKnown(LookupError):
+    """The certificate came before its holder's roster (they travel on
+    different queues): the consumer retries, then dead-letters it, and the
+    office replays it once the roster is there. Nothing is lost."""
+
+
 def certificate_issued(runtime, session: Session, envelope: Envelope) -> None:
     """Store the certificate and mail it, with its PDF, to its holder; a
-    holder notify has no address for (unknown, or erased) makes a failed
-    delivery that says why, once."""
+    holder whose data were erased makes a failed delivery that says why,
+    once; a holder notify has not heard of yet is retried."""
     data = envelope.data
     holder = replica.person(session, data["participant_id"])
+    if holder is None and not replica.is_erased(session, data["participant_id"]):
+        raise HolderNotYetKnown(f"participant {data['participant_id']} is not in notify's "
+                                "roster yet; replay this event once roster.updated has come")
     certificate = certificates.store(session, data, envelope.id,
                                      holder["name"] if holder else None, runtime.clock.now())
     common = dict(occasion=certificates.occasion(certificate["certificate_id"]),
                   event_id=envelope.id, template=certificates.TEMPLATE,
                   adhesion_id=certificate["adhesion_id"], subject_id=certificate["adhesion_id"])
     if holder is None:
-        erased = replica.is_erased(session, certificate["participant_id"])
-        reason = ("the holder's personal data were erased" if erased else
-                  "the holder is not in notify's roster: no name nor address to send to")
         record_undeliverable(session, runtime, recipient_id=certificate["participant_id"],
-                             reason=reason, **common)
+                             reason="the holder's personal data were erased", **common)
         return
     verify_url = certificates.verify_url(runtime, certificate)
     name = certificate["holder_name"] or holder["name"]

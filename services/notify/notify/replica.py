@@ -67,13 +67,18 @@ def apply_roster(session: Session, data: dict, now: datetime) -> bool:
         values["confirm_expires_at"] = None
     upsert(session, adhesions, values, ("adhesion_id",))
     session.execute(delete(people).where(people.c.adhesion_id == adhesion_id))
+    # A roster older than an erasure (a replayed dead letter) must not bring
+    # an erased person back.
+    gone = set(session.execute(select(erased_people.c.person_id)
+                               .where(erased_people.c.adhesion_id == adhesion_id)).scalars())
     rows = []
-    if contact.get("id") and contact.get("email"):
+    if contact.get("id") and contact.get("email") and contact["id"] not in gone:
         rows.append({"person_id": contact["id"], "adhesion_id": adhesion_id, "is_contact": True,
                      "name": contact.get("name") or "", "role": contact.get("role"),
                      "email": contact["email"], "office": None, "phone": contact.get("phone")})
     for person in data.get("participants") or []:
-        if person.get("id") and person.get("email") and person["id"] != contact.get("id"):
+        if person.get("id") and person.get("email") and person["id"] != contact.get("id") \
+                and person["id"] not in gone:
             rows.append({"person_id": person["id"], "adhesion_id": adhesion_id,
                          "is_contact": False, "name": person.get("name") or "",
                          "role": person.get("role"), "email": person["email"],

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
+from notify.handlers import HolderNotYetKnown
 from services.notify.tests.builders import Body, envelope
 from services.notify.tests.conftest import delivery_rows, outbox_events
 from services.notify.tests.fakes import pdf_text
@@ -79,20 +82,23 @@ def test_a_certificate_announced_three_times_is_mailed_once(notify):
     assert len(delivery_rows(notify, template="certificate")) == 1
 
 
-def test_an_unknown_holder_is_a_failed_delivery_that_says_why(notify):
+def test_a_holder_not_yet_in_the_roster_is_retried_and_then_mailed(notify):
+    """The certificate may come before the roster (another queue): the
+    handler refuses it, so the consumer retries and dead-letters it, and a
+    replay after the roster mails it once."""
     body = Body()
     notify.handle(body.roster("confirmed"))
-    stranger = {"id": str(uuid.uuid4()), "role": "dirigente"}
-    notify.handle(certificate_issued(body, stranger))
-    notify.handle(certificate_issued(body, stranger, certificate_id=str(uuid.uuid4()),
-                                     code="ZZZZ-ZZZZ-ZZZZ"))
-    rows = delivery_rows(notify, template="certificate")
-    assert [r.state for r in rows] == ["failed", "failed"] and rows[0].attempts == 0
-    assert "not in notify's roster" in rows[0].reason
-    assert notify.send_all() == 1  # only the adhesion receipt
-    failed = [e for e in outbox_events(notify) if e["data"]["template"] == "certificate"]
-    assert [e["type"] for e in failed] == ["notification.failed"] * 2
-    assert failed[0]["data"]["recipient_id"] == stranger["id"]
+    stranger = {"id": str(uuid.uuid4()), "name": "Nuova Persona", "role": "dirigente",
+                "email": "nuova.persona@comune.example.it", "office": "Anagrafe"}
+    issued = certificate_issued(body, stranger)
+    with pytest.raises(HolderNotYetKnown):
+        notify.handle(issued)
+    assert delivery_rows(notify, template="certificate") == []
+    body.participants.append(stranger)
+    notify.handle(body.roster("confirmed"))
+    assert notify.handle(issued)
+    [row] = delivery_rows(notify, template="certificate")
+    assert row.recipient_id == stranger["id"] and row.state == "queued"
 
 
 def test_an_erased_holder_is_a_failed_delivery_with_that_reason(notify):

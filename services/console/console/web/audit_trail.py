@@ -14,8 +14,8 @@ PAGE = 100
 def audit_log():
     actor = request.args.get("actor", "").strip().lower()
     action = request.args.get("action", "").strip()
-    page = max(int(request.args.get("page", "1")) if request.args.get(
-        "page", "1").isdigit() else 1, 1)
+    raw = request.args.get("page", "1")
+    page = min(max(int(raw) if raw.isdigit() and len(raw) < 8 else 1, 1), 10 ** 6)
     rows, total = audit.entries(runtime(), actor=actor, action=action, limit=PAGE,
                                 offset=(page - 1) * PAGE)
     return render_template("audit.html", rows=rows, total=total, page=page,

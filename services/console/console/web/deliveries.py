@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from ..gateway import ServiceError
-from .guard import bp, call, failure, fetch, record, requires
+from .guard import bp, call, failure, fetch, record, requires, segment
 
 STATE = {"queued": "In coda", "retry": "Nuovo tentativo", "sending": "In invio",
          "sent": "Inviata", "failed": "Non recapitata", "cancelled": "Annullata"}
@@ -26,7 +26,7 @@ def deliveries():
 @requires("operator")
 def resend(delivery_id: str):
     try:
-        new = call("POST", "notify", f"/deliveries/{delivery_id}/resend").json()
+        new = call("POST", "notify", f"/deliveries/{segment(delivery_id)}/resend").json()
     except ServiceError as exc:
         flash(failure(exc), "error")
     else:

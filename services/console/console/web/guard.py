@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hmac
+import re
 import secrets
+import urllib.parse
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -82,6 +84,16 @@ def requires(role: str = "viewer"):
     return decorate
 
 
+def segment(value: str) -> str:
+    """An id as one segment of a service's path: nothing in it can add a
+    query, a fragment or another segment."""
+    return urllib.parse.quote(value, safe="")
+
+
+def filename_part(value: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "", value)[:80] or "documento"
+
+
 def not_found(title: str, message: str):
     return render_template("message.html", title=title, message=message), 404
 
@@ -117,8 +129,7 @@ def failure(exc: ServiceError) -> str:
 def record(action: str, target: str, **detail) -> None:
     user = g.user
     audit.record(runtime(), actor=user.username, role=user.role, action=action, target=target,
-                 detail=detail, request_id=g.get("request_id"),
-                 client=request.headers.get("X-Forwarded-For", request.remote_addr or ""))
+                 detail=detail, request_id=g.get("request_id"), client=request.remote_addr)
 
 
 def parse_instant(text: str | None) -> datetime | None:

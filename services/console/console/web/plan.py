@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..gateway import ServiceError
-from .guard import bp, call, failure, fetch, not_found, record, requires
+from .guard import (bp, call, failure, fetch, filename_part, not_found, record, requires,
+                    segment)
 
 KIND = {"in_person": "Giornata in presenza", "webinar": "Webinar"}
 STATUS = {"proposed": "Proposta", "scheduled": "Programmata", "published": "Pubblicata",
@@ -27,10 +28,10 @@ def plan():
 @bp.get("/piano/<session_id>")
 @requires("viewer")
 def session_page(session_id: str):
-    found = fetch("scheduling", f"/sessions/{session_id}")
+    found = fetch("scheduling", f"/sessions/{segment(session_id)}")
     if found is None:
         return not_found("Sessione non trovata", "Nessuna sessione con questo identificativo.")
-    people = (fetch("scheduling", f"/sessions/{session_id}/participants", {"items": []})
+    people = (fetch("scheduling", f"/sessions/{segment(session_id)}/participants", {"items": []})
               or {}).get("items", [])
     certificates = (fetch("scheduling", "/certificates", {"items": []},
                           params={"session_id": session_id}) or {}).get("items", [])
@@ -43,13 +44,13 @@ def session_page(session_id: str):
 @requires("viewer")
 def register(session_id: str):
     try:
-        reply = call("GET", "scheduling", f"/sessions/{session_id}/register.pdf")
+        reply = call("GET", "scheduling", f"/sessions/{segment(session_id)}/register.pdf")
     except ServiceError as exc:
         flash(failure(exc), "error")
         return redirect(url_for("ops.session_page", session_id=session_id))
     record("download-register", f"scheduling:session:{session_id}")
     return Response(reply.body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="registro-{session_id}.pdf"'})
+        "Content-Disposition": f'attachment; filename="registro-{filename_part(session_id)}.pdf"'})
 
 
 @bp.post("/piano/<session_id>/presenze")
@@ -62,7 +63,7 @@ def mark_presence(session_id: str):
         flash("Nessun partecipante da registrare.", "error")
         return redirect(url_for("ops.session_page", session_id=session_id))
     try:
-        call("PUT", "scheduling", f"/sessions/{session_id}/attendance",
+        call("PUT", "scheduling", f"/sessions/{segment(session_id)}/attendance",
              body={"records": records})
     except ServiceError as exc:
         flash(failure(exc), "error")

@@ -1,5 +1,8 @@
 """GDPR requests of one person: what every service holds about them (to
-read or download), and erasure on request."""
+read or download), and erasure on request.
+
+The address travels only in POST bodies, to the console and from it to
+enrolment: access logs record URLs, and no erasure reaches them."""
 from __future__ import annotations
 
 import json
@@ -8,9 +11,10 @@ import re
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..gateway import ServiceError
-from .guard import bp, call, failure, record, requires, runtime
+from .guard import bp, call, failure, record, requires, runtime, segment
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+INVALID = "Inserisci un indirizzo e-mail valido, ad esempio nome.cognome@comune.it."
 
 
 def _held(email: str) -> dict:
@@ -18,8 +22,8 @@ def _held(email: str) -> dict:
     each service is asked for the person ids enrolment knows."""
     found = {"email": email, "enrolment": [], "scheduling": [], "notify": [], "errors": []}
     try:
-        found["enrolment"] = call("GET", "enrolment", "/people",
-                                  params={"email": email}).json().get("items", [])
+        found["enrolment"] = call("POST", "enrolment", "/people/search",
+                                  body={"email": email}).json().get("items", [])
     except ServiceError as exc:
         if exc.status != 404:
             found["errors"].append(failure(exc))
@@ -27,7 +31,7 @@ def _held(email: str) -> dict:
     for person_id in sorted({item["person_id"] for item in found["enrolment"]}):
         for service in ("scheduling", "notify"):
             try:
-                held = call("GET", service, f"/people/{person_id}").json()
+                held = call("GET", service, f"/people/{segment(person_id)}").json()
             except ServiceError as exc:
                 if exc.status != 404:
                     found["errors"].append(failure(exc))
@@ -43,34 +47,41 @@ def _target(found: dict) -> str:
     return "people:" + (",".join(ids) if ids else "none")
 
 
+def _page(email: str = "", found: dict | None = None, error: str | None = None,
+          status: int = 200):
+    return render_template("privacy.html", email=email, found=found, error=error), status
+
+
 @bp.get("/privacy")
 @requires("operator")
 def privacy():
-    email = request.args.get("email", "").strip()
-    if not email:
-        return render_template("privacy.html", email="", found=None, error=None)
+    return _page()
+
+
+@bp.post("/privacy")
+@requires("operator")
+def privacy_search():
+    email = request.form.get("email", "").strip()
     if not EMAIL.match(email):
-        return render_template("privacy.html", email=email, found=None,
-                               error="Inserisci un indirizzo e-mail valido, "
-                                     "ad esempio nome.cognome@comune.it."), 422
+        return _page(email, error=INVALID, status=422)
     found = _held(email)
     for problem in found["errors"]:
         flash(problem, "error")
     record("view-person", _target(found), matches=len(found["enrolment"]))
-    return render_template("privacy.html", email=email, found=found, error=None)
+    return _page(email, found)
 
 
-@bp.get("/privacy/esporta")
+@bp.post("/privacy/esporta")
 @requires("operator")
 def privacy_export():
-    email = request.args.get("email", "").strip()
+    email = request.form.get("email", "").strip()
     if not EMAIL.match(email):
-        return redirect(url_for("ops.privacy"))
+        return _page(email, error=INVALID, status=422)
     found = _held(email)
     if found["errors"]:
         for problem in found["errors"]:
             flash(problem, "error")
-        return redirect(url_for("ops.privacy", email=email))
+        return _page(email, found, status=502)
     record("export-person", _target(found))
     document = {"exported_at": runtime().clock.now().isoformat(), **found}
     document.pop("errors")
@@ -84,20 +95,19 @@ def privacy_export():
 def privacy_erase():
     email = request.form.get("email", "").strip()
     if not EMAIL.match(email):
-        flash("Indirizzo e-mail non valido.", "error")
-        return redirect(url_for("ops.privacy"))
+        return _page(email, error=INVALID, status=422)
     if request.form.get("confirm") != "si":
         flash("Per cancellare i dati spunta la casella di conferma.", "error")
-        return redirect(url_for("ops.privacy", email=email))
+        return _page(email, _held(email), status=422)
     try:
         result = call("POST", "enrolment", "/people/erasure", body={"email": email}).json()
     except ServiceError as exc:
         flash(failure(exc), "error")
-        return redirect(url_for("ops.privacy", email=email))
+        return _page(email, _held(email), status=502)
     erased = result.get("erased") or []
     record("erase-person", "people:" + ",".join(
         sorted({p for e in erased for p in e.get("person_ids", [])})),
-        reason=request.form.get("reason", "")[:300], erased=erased)
+        reference=request.form.get("reason", "")[:100], erased=erased)
     flash(f"Dati personali cancellati in {len(erased)} adesioni; gli altri servizi li "
           "cancellano a loro volta entro pochi secondi.", "success")
     return redirect(url_for("ops.privacy"))

@@ -298,6 +298,20 @@ PATHS = {
                       "401": UNAUTHORIZED, "403": OPERATOR_ONLY,
                       "404": _problem("Nobody with this address", ["not-found"]),
                       "422": _problem("No address, or not an address", ["validation"])}}},
+    "/people/search": {"post": {
+        "summary": "Export what is held about a person, by e-mail address in the body "
+                   "(operator)",
+        "description": "As GET /people, with the address in the body so that it stays out of "
+                       "access logs.",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["email"],
+            "properties": {"email": {"type": "string"}}}}}},
+        "responses": {"200": _json(_ref("PersonRecords"), "The person's records"),
+                      "401": UNAUTHORIZED, "403": OPERATOR_ONLY,
+                      "404": _problem("Nobody with this address", ["not-found"]),
+                      "422": _problem("No address, or not an address", ["validation"]),
+                      **BAD_BODY}}},
     "/people/{person_id}": {
         "parameters": [{"name": "person_id", "in": "path", "required": True,
                         "schema": {"type": "string"}}],

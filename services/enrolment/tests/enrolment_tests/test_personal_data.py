@@ -201,3 +201,27 @@ def test_a_persons_data_are_exported_by_address_or_id_for_operators_only(client,
     assert client.get(f"{API}/people?email=maria.rossi@comune.forli.fc.it",
                       headers=viewer).status_code == 403
     assert client.get(f"{API}/people/{forli['contact']['id']}", headers=viewer).status_code == 403
+
+
+def test_someone_entered_again_after_an_erasure_is_a_new_person(client, runtime):
+    created = client.post(f"{API}/adhesions", json=adhesion()).json
+    operator = bearer(create_token(runtime, "operator"))
+    erased_id = created["participants"][0]["id"]
+    kept_id = created["participants"][1]["id"] if len(created["participants"]) > 1 else None
+    assert client.post(f"{API}/people/erasure", json={"person_id": erased_id},
+                       headers=operator).status_code == 200
+    participants = [dict(p, id=p["id"]) for p in created["participants"]]
+    participants[0] = {"id": erased_id, "name": "Di nuovo Qui", "role": "funzionario",
+                       "email": "di.nuovo@comune.forli.fc.it", "office": "Anagrafe"}
+    for p in participants:
+        p.pop("erased_at", None)
+    r = client.patch(f"{API}/adhesions/{created['id']}", json={"participants": participants},
+                     headers=bearer(created["token"]))
+    assert r.status_code == 200, r.json
+    again = r.json["participants"][0]
+    assert again["name"] == "Di nuovo Qui" and again["id"] != erased_id
+    assert again["erased_at"] is None
+    if kept_id:
+        assert r.json["participants"][1]["id"] == kept_id
+    roster = outbox(runtime, "roster.updated")[-1]["data"]
+    assert erased_id not in [p["id"] for p in roster["participants"]]

@@ -43,10 +43,22 @@ DELIVERY = {
 }
 
 PERSON = {
-    "type": "object", "required": ["person_id", "erased", "items"],
+    "type": "object", "required": ["person_id", "erased", "roster", "certificates", "items"],
     "properties": {
         "person_id": {"type": "string"},
         "erased": {"type": "boolean", "description": "the person's personal data were erased"},
+        "roster": {"type": ["object", "null"],
+                   "description": "how notify addresses the person (null once erased)",
+                   "properties": {"adhesion_id": {"type": "string"},
+                                  "is_contact": {"type": "boolean"},
+                                  "name": {"type": "string"}, "role": {"type": ["string", "null"]},
+                                  "email": {"type": "string"},
+                                  "office": {"type": ["string", "null"]},
+                                  "phone": {"type": ["string", "null"]}}},
+        "certificates": {"type": "array", "items": {"type": "object", "properties": {
+            "certificate_id": {"type": "string"}, "code": {"type": "string"},
+            "holder_name": {"type": ["string", "null"]}, "hours": {"type": "number"},
+            "issued_at": {"type": "string", "format": "date-time"}}}},
         "items": {"type": "array", "items": {
             "type": "object",
             "required": ["id", "template", "subject", "status", "sent_at", "recipient_address"],
@@ -142,7 +154,8 @@ DOCUMENT = {
         }},
         "/people/{person_id}": {"get": {
             "operationId": "getPersonDeliveries", "security": _BEARER,
-            "summary": "every message sent to a person (operator; data subject access)",
+            "summary": "what notify holds about a person: roster entry, certificates, every "
+                       "message sent (operator; data subject access)",
             "parameters": [{"name": "person_id", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
             "responses": {"200": {"description": "the person's deliveries, oldest first",
