@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .adapters.orm import certificates
+from .adapters.orm import certificates, deliveries
 from .deliveries import delivery_id
 from .replica import aware, instant
 
@@ -56,6 +56,26 @@ def load(session_or_connection, certificate_id: str) -> dict | None:
           "ends_at": instant(item.get("ends_at"))} for item in found["sessions"]),
         key=lambda item: (item["starts_at"] is None, item["starts_at"] or 0))
     return found
+
+
+def waiting(session: Session, adhesion_id: str) -> list[dict]:
+    """This adhesion's certificates that no delivery was made for yet (they
+    came before their holder's roster)."""
+    ids = session.execute(select(certificates.c.certificate_id).where(
+        certificates.c.adhesion_id == adhesion_id)).scalars().all()
+    found = []
+    for certificate_id in ids:
+        certificate = load(session, certificate_id)
+        delivery = certificate_delivery_id(certificate_id, certificate["participant_id"])
+        if session.execute(select(deliveries.c.id).where(deliveries.c.id == delivery)).first() \
+                is None:
+            found.append(certificate)
+    return found
+
+
+def name_holder(session: Session, certificate_id: str, name: str) -> None:
+    session.execute(update(certificates).where(certificates.c.certificate_id == certificate_id)
+                    .values(holder_name=name))
 
 
 def erase_holders(session: Session, person_ids: list[str]) -> None:

@@ -85,6 +85,8 @@ def roster_updated(runtime, session: Session, envelope: Envelope) -> None:
               subject_id=adhesion["adhesion_id"], attachments=attachments)
     if adhesion and adhesion["status"] != "withdrawn":
         invite(runtime, session, envelope, adhesion_id=adhesion["adhesion_id"])
+    if current:
+        send_waiting_certificates(runtime, session, data["adhesion_id"])
     _fault_after_commit(runtime, session)
 
 
@@ -99,37 +101,54 @@ def roster_erased(runtime, session: Session, envelope: Envelope) -> None:
     certificates.erase_holders(session, person_ids)
 
 
-class HolderNotYetKnown(LookupError):
-    """The certificate came before its holder's roster (they travel on
-    different queues): the consumer retries, then dead-letters it, and the
-    office replays it once the roster is there. Nothing is lost."""
-
-
 def certificate_issued(runtime, session: Session, envelope: Envelope) -> None:
-    """Store the certificate and mail it, with its PDF, to its holder; a
+    """Store the certificate and mail it, with its PDF, to its holder. A
     holder whose data were erased makes a failed delivery that says why,
-    once; a holder notify has not heard of yet is retried."""
+    once. A holder notify has not heard of yet (the roster travels on
+    another queue) is waited for: the certificate is kept, and the roster's
+    arrival sends it (:func:`send_waiting_certificates`)."""
     data = envelope.data
     holder = replica.person(session, data["participant_id"])
-    if holder is None and not replica.is_erased(session, data["participant_id"]):
-        raise HolderNotYetKnown(f"participant {data['participant_id']} is not in notify's "
-                                "roster yet; replay this event once roster.updated has come")
     certificate = certificates.store(session, data, envelope.id,
                                      holder["name"] if holder else None, runtime.clock.now())
-    common = dict(occasion=certificates.occasion(certificate["certificate_id"]),
-                  event_id=envelope.id, template=certificates.TEMPLATE,
-                  adhesion_id=certificate["adhesion_id"], subject_id=certificate["adhesion_id"])
-    if holder is None:
+    if holder is not None:
+        _mail_certificate(runtime, session, certificate, holder, envelope.id)
+    elif replica.is_erased(session, certificate["participant_id"]):
         record_undeliverable(session, runtime, recipient_id=certificate["participant_id"],
-                             reason="the holder's personal data were erased", **common)
-        return
+                             reason="the holder's personal data were erased",
+                             **_certificate_occasion(certificate, envelope.id))
+    else:
+        log.info("certificate %s waits for the roster of its holder %s",
+                 certificate["certificate_id"], certificate["participant_id"])
+
+
+def send_waiting_certificates(runtime, session: Session, adhesion_id: str) -> None:
+    """Mail the certificates of this adhesion that came before their
+    holder's roster and have no delivery yet."""
+    for certificate in certificates.waiting(session, adhesion_id):
+        holder = replica.person(session, certificate["participant_id"])
+        if holder is not None:
+            certificates.name_holder(session, certificate["certificate_id"], holder["name"])
+            certificate["holder_name"] = holder["name"]
+            _mail_certificate(runtime, session, certificate, holder, certificate["event_id"])
+
+
+def _certificate_occasion(certificate: dict, event_id: str) -> dict:
+    return dict(occasion=certificates.occasion(certificate["certificate_id"]),
+                event_id=event_id, template=certificates.TEMPLATE,
+                adhesion_id=certificate["adhesion_id"], subject_id=certificate["adhesion_id"])
+
+
+def _mail_certificate(runtime, session: Session, certificate: dict, holder: dict,
+                      event_id: str) -> None:
     verify_url = certificates.verify_url(runtime, certificate)
     name = certificate["holder_name"] or holder["name"]
     queue(session, runtime, recipient=Recipient(holder["person_id"], holder["name"],
                                                 holder["email"]),
           context={"certificate": certificate, "verify_url": verify_url,
                    "role_label": ROLE_LABELS.get(certificate["role"], certificate["role"])},
-          attachments=lambda: [certificate_pdf(certificate, name, verify_url)], **common)
+          attachments=lambda: [certificate_pdf(certificate, name, verify_url)],
+          **_certificate_occasion(certificate, event_id))
 
 
 def adhesion_changed(runtime, session: Session, envelope: Envelope) -> None:

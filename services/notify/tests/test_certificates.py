@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
-from notify.handlers import HolderNotYetKnown
 from services.notify.tests.builders import Body, envelope
 from services.notify.tests.conftest import delivery_rows, outbox_events
 from services.notify.tests.fakes import pdf_text
@@ -82,23 +79,23 @@ def test_a_certificate_announced_three_times_is_mailed_once(notify):
     assert len(delivery_rows(notify, template="certificate")) == 1
 
 
-def test_a_holder_not_yet_in_the_roster_is_retried_and_then_mailed(notify):
-    """The certificate may come before the roster (another queue): the
-    handler refuses it, so the consumer retries and dead-letters it, and a
-    replay after the roster mails it once."""
+def test_a_certificate_before_its_holders_roster_waits_and_is_then_mailed_once(notify):
+    """The certificate may come before the roster (another queue): it is
+    kept, and the roster that names the holder sends it, once."""
     body = Body()
     notify.handle(body.roster("confirmed"))
     stranger = {"id": str(uuid.uuid4()), "name": "Nuova Persona", "role": "dirigente",
                 "email": "nuova.persona@comune.example.it", "office": "Anagrafe"}
-    issued = certificate_issued(body, stranger)
-    with pytest.raises(HolderNotYetKnown):
-        notify.handle(issued)
+    assert notify.handle(certificate_issued(body, stranger))
     assert delivery_rows(notify, template="certificate") == []
     body.participants.append(stranger)
-    notify.handle(body.roster("confirmed"))
-    assert notify.handle(issued)
+    notify.handle(body.roster("updated"))
+    notify.handle(body.roster("updated"))
     [row] = delivery_rows(notify, template="certificate")
     assert row.recipient_id == stranger["id"] and row.state == "queued"
+    notify.send_all()
+    [mail] = [m for m in notify.transport.to(stranger["email"]) if "Attestato" in m["Subject"]]
+    assert "Nuova Persona" in pdf_text(the_pdf(mail).get_content())
 
 
 def test_an_erased_holder_is_a_failed_delivery_with_that_reason(notify):
