@@ -26,7 +26,7 @@ def build_runtime(settings: ServiceSettings | None = None, config: NotifyConfig 
     runtime.notify = config or NotifyConfig.from_env(settings, environ)
     runtime.transport = transport or transport_for(runtime.notify)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
-    sender = Sender(runtime)
+    sender = Sender(runtime, keep_connection=True)
     # Several senders: each claims its own rows (SKIP LOCKED), and most of a
     # message's time is spent waiting for the SMTP server.
     for n in range(1, runtime.notify.sender_threads + 1):

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -45,6 +46,7 @@ class NotifyConfig:
     sender_interval: float = 1.0
     sender_threads: int = 4
     sender_batch: int = 200
+    claim_batch: int = 4
     sending_lease: float = 300.0
     reminder_days: float = 2.0
     reminder_interval: float = 300.0
@@ -56,7 +58,7 @@ class NotifyConfig:
 
     @property
     def from_address(self) -> str:
-        return parseaddr(self.mail_from)[1]
+        return _address(self.mail_from)
 
     @property
     def message_id_domain(self) -> str:
@@ -93,6 +95,7 @@ class NotifyConfig:
             smtp_helo=env.get("NOTIFY_SMTP_HELO") or None,
             sender_interval=number("NOTIFY_SENDER_INTERVAL", defaults.sender_interval),
             sender_threads=max(1, int(number("NOTIFY_SENDER_THREADS", defaults.sender_threads))),
+            claim_batch=max(1, int(number("NOTIFY_CLAIM_BATCH", defaults.claim_batch))),
             sending_lease=number("NOTIFY_SENDING_LEASE", defaults.sending_lease),
             reminder_days=number("NOTIFY_REMINDER_DAYS", defaults.reminder_days),
             reminder_interval=number("NOTIFY_REMINDER_INTERVAL", defaults.reminder_interval),
@@ -103,6 +106,13 @@ class NotifyConfig:
             public_base_url=(env.get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
             fault=env.get("NOTIFY_FAULT", ""),
         )
+
+
+@lru_cache(maxsize=8)
+def _address(mailbox: str) -> str:
+    """The address of ``Name <address>`` (parsed once per value: every
+    message asks for it)."""
+    return parseaddr(mailbox)[1]
 
 
 def mail_dir(settings: ServiceSettings, env) -> Path:

@@ -5,24 +5,27 @@ with an id derived from (occasion, template, recipient): the same event
 handled twice, or two events that call for the same message, leave one
 row. The :class:`Sender` sends outside any database transaction:
 
-1. claim: in one short transaction, lock a due row (``FOR UPDATE SKIP
-   LOCKED`` on PostgreSQL, so scaled-out workers never share one), mark
-   it ``sending`` and count the attempt;
-2. hand the stored message (its Message-ID fixed at rendering) to the
-   transport;
-3. record the outcome and announce it (``notification.sent`` or
-   ``notification.failed``) in one transaction.
+1. claim: in one short transaction, lock up to ``claim_batch`` due rows
+   (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so scaled-out workers never
+   share one), mark them ``sending`` and count their attempt;
+2. hand each stored message (its Message-ID fixed at rendering) to the
+   transport, one after the other, over one SMTP connection;
+3. right after each, record its outcome and announce it
+   (``notification.sent`` or ``notification.failed``) in one transaction.
 
-A worker that dies during step 2 leaves the row ``sending``; once
-``sending_lease`` has passed another sender claims it again. If the server
-had already accepted the message, it is sent a second time with the same
-Message-ID (the window described in the service's README).
+A worker that dies during step 2 leaves its claimed rows ``sending``; once
+``sending_lease`` has passed another sender claims them again. If the server
+had already accepted the one message in flight, it is sent a second time
+with the same Message-ID (the window described in the service's README);
+the others had not gone out.
 """
 from __future__ import annotations
 
 import logging
 import os
 import signal
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .adapters.orm import deliveries, people
-from .adapters.transport import PermanentFailure, TransientFailure
+from .adapters.transport import PermanentFailure, TransientFailure, session_of
 from .messages import assemble, message_id, render
 
 log = logging.getLogger("notify.deliveries")
@@ -43,6 +46,9 @@ log = logging.getLogger("notify.deliveries")
 NAMESPACE = uuid.UUID("5d0c7f7e-2a7b-4b8e-9a52-6f1c0e1a7c11")
 QUEUED, SENDING, SENT, RETRY, FAILED = "queued", "sending", "sent", "retry", "failed"
 STATES = (QUEUED, SENDING, SENT, RETRY, FAILED)
+# A sender's SMTP connection is closed after this long without a message
+# (its periodic runs notice it, every NOTIFY_SENDER_INTERVAL).
+SMTP_KEEP_IDLE = 10.0
 
 
 @dataclass(frozen=True)
@@ -126,11 +132,21 @@ def outcome_data(row, reason: str | None = None) -> dict:
 
 
 class Sender:
-    """Moves due deliveries through the transport (see the module docstring)."""
+    """Moves due deliveries through the transport (see the module docstring).
 
-    def __init__(self, runtime, transport=None):
+    Rows are claimed ``claim_batch`` at a time (one short transaction for
+    several rows) and each outcome is recorded on its own, right after its
+    message went out, so a crash can leave at most one message sent and not
+    marked. The messages of one run share an SMTP connection; with
+    ``keep_connection`` (the worker's senders) it stays open for the next
+    runs, until ``SMTP_KEEP_IDLE`` seconds have passed without a message.
+    """
+
+    def __init__(self, runtime, transport=None, keep_connection: bool = False):
         self.runtime = runtime
         self.transport = transport or runtime.transport
+        self.keep_connection = keep_connection
+        self._local = threading.local()  # each sender thread has its own connection
 
     @property
     def engine(self):
@@ -143,36 +159,84 @@ class Sender:
     def run_once(self, limit: int | None = None) -> int:
         """Attempt every due delivery (at most ``limit``); returns how many."""
         done = 0
-        while limit is None or done < limit:
-            row = self.claim()
-            if row is None:
-                break
-            self.attempt(row)
-            done += 1
+        smtp = self._session()
+        try:
+            while limit is None or done < limit:
+                size = self.config.claim_batch if limit is None \
+                    else min(self.config.claim_batch, limit - done)
+                rows = self.claim_many(size)
+                outcomes = [self.attempt(row, smtp) for n, row in enumerate(rows)
+                            if n == 0 or self._within_lease(row)]
+                done += len(rows)
+                # A short batch means nothing else was due, unless an
+                # attempt was put back to be retried (it may be due already).
+                if len(rows) < size and RETRY not in outcomes:
+                    break
+        except BaseException:
+            self._close_session()
+            raise
+        self._local.used_at = time.monotonic() if done else getattr(self._local, "used_at", 0.0)
+        if not self.keep_connection or time.monotonic() - self._local.used_at > SMTP_KEEP_IDLE:
+            self._close_session()
         return done
 
+    def _session(self):
+        smtp = getattr(self._local, "smtp", None)
+        if smtp is None:
+            smtp = self._local.smtp = session_of(self.transport)
+        return smtp
+
+    def _close_session(self) -> None:
+        smtp, self._local.smtp = getattr(self._local, "smtp", None), None
+        if smtp is not None:
+            smtp.close()
+
+    def _within_lease(self, row) -> bool:
+        """Whether a row claimed with others, and not sent yet, may still be
+        sent (the first of a batch always is, as when claimed alone): once
+        half the lease has passed since its claim, another sender could soon
+        take it over, so it is left ``sending`` for that (as if this sender
+        had died before sending it)."""
+        elapsed = (self.runtime.clock.now() - row.updated_at).total_seconds()
+        if elapsed <= self.config.sending_lease / 2:
+            return True
+        log.warning("delivery %s claimed %.0f s ago: left to be taken over after the lease",
+                    row.id, elapsed, extra={"delivery_id": row.id})
+        return False
+
     def claim(self):
+        """One due delivery, claimed (see :meth:`claim_many`), or None."""
+        rows = self.claim_many(1)
+        return rows[0] if rows else None
+
+    def claim_many(self, limit: int) -> list:
+        """Up to ``limit`` due deliveries, oldest due first, each marked
+        ``sending`` with its attempt counted, in one transaction."""
         now = self.runtime.clock.now()
         stale = now - timedelta(seconds=self.config.sending_lease)
         due = or_(and_(deliveries.c.state.in_((QUEUED, RETRY)),
                        deliveries.c.next_attempt_at <= now),
                   and_(deliveries.c.state == SENDING, deliveries.c.updated_at <= stale))
         with Session(self.engine) as session, session.begin():
-            row = session.execute(
+            rows = session.execute(
                 select(deliveries).where(due, deliveries.c.message.is_not(None))
-                .order_by(deliveries.c.next_attempt_at).limit(1)
-                .with_for_update(skip_locked=True)).first()
-            if row is None:
-                return None
-            attempts = row.attempts + 1
-            session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
-                state=SENDING, attempts=attempts, updated_at=now))
-        return SimpleNamespace(**{**row._asdict(), "attempts": attempts, "state": SENDING})
+                .order_by(deliveries.c.next_attempt_at).limit(max(1, limit))
+                .with_for_update(skip_locked=True)).all()
+            if not rows:
+                return []
+            session.execute(update(deliveries)
+                            .where(deliveries.c.id.in_([row.id for row in rows]))
+                            .values(state=SENDING, attempts=deliveries.c.attempts + 1,
+                                    updated_at=now))
+        return [SimpleNamespace(**{**row._asdict(), "attempts": row.attempts + 1,
+                                   "state": SENDING, "updated_at": now}) for row in rows]
 
-    def attempt(self, row) -> str:
+    def attempt(self, row, transport=None) -> str:
+        """Send one claimed row (through ``transport``, e.g. an SMTP session,
+        else the sender's transport) and record the outcome."""
         try:
-            self.transport.send(self.config.from_address, row.recipient_address,
-                                row.message.encode("utf-8"), name=row.id)
+            (transport or self.transport).send(self.config.from_address, row.recipient_address,
+                                               row.message.encode("utf-8"), name=row.id)
         except PermanentFailure as exc:
             return self.record(row, FAILED, exc.reason)
         except TransientFailure as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -140,3 +141,63 @@ def test_messages_are_forgotten_after_the_retention_but_the_log_stays(notify):
     kept = {r.state: r for r in delivery_rows(notify)}
     assert kept["sent"].message is None and kept["sent"].recipient_address is None
     assert kept["queued"].message is not None, "what is still to send is kept"
+
+
+class CountingTransport:
+    """A transport with sessions, as SMTP has: which messages went on which."""
+
+    def __init__(self):
+        self.sessions = []
+
+    def send(self, sender, recipient, message, name=""):
+        raise AssertionError("the sender sends through a session")
+
+    def session(self):
+        transport = self
+
+        class Session:
+            def __init__(self):
+                self.sent, self.closed = [], False
+                transport.sessions.append(self)
+
+            def send(self, sender, recipient, message, name=""):
+                self.sent.append(recipient)
+
+            def close(self):
+                self.closed = True
+        return Session()
+
+
+def test_one_run_claims_several_rows_at_once_and_shares_one_connection(notify, monkeypatch):
+    import notify.deliveries as module
+    notify.notify = dataclasses.replace(notify.notify, claim_batch=2)
+    for _ in range(5):
+        notify.handle(Body().roster("submitted"))
+    transport = CountingTransport()
+    claims = []
+    sender = Sender(notify, transport=transport)
+    original = sender.claim_many
+    monkeypatch.setattr(sender, "claim_many", lambda n: claims.append(original(n)) or claims[-1])
+    assert sender.run_once() == 5
+    assert [len(c) for c in claims] == [2, 2, 1], "a short batch ends the run"
+    [session] = transport.sessions
+    assert len(session.sent) == 5 and session.closed
+    assert {(r.state, r.attempts) for r in delivery_rows(notify)} == {("sent", 1)}
+    assert len(outbox_events(notify)) == 5
+    monkeypatch.setattr(module, "SMTP_KEEP_IDLE", 3600)
+    worker = Sender(notify, transport=transport, keep_connection=True)
+    notify.handle(Body().roster("submitted"))
+    assert worker.run_once() == 1 and not transport.sessions[-1].closed
+    notify.handle(Body().roster("submitted"))
+    assert worker.run_once() == 1 and len(transport.sessions) == 2, "kept for the next run"
+    monkeypatch.setattr(module, "SMTP_KEEP_IDLE", -1)
+    assert worker.run_once() == 0 and transport.sessions[-1].closed, "closed once idle"
+
+
+def test_a_row_claimed_with_others_is_not_sent_once_half_its_lease_has_passed(notify):
+    notify.handle(Body().roster("submitted"))
+    notify.handle(Body().roster("submitted"))
+    sender = Sender(notify)
+    first, second = sender.claim_many(2)
+    second.updated_at -= timedelta(seconds=notify.notify.sending_lease)  # a slow batch
+    assert sender._within_lease(first) and not sender._within_lease(second)

@@ -3,6 +3,7 @@ authentication, TLS from the first byte, and how refusals are classified."""
 from __future__ import annotations
 
 import shutil
+import socket
 import ssl
 import subprocess
 
@@ -92,3 +93,50 @@ def test_refusals_are_transient_or_permanent_by_their_code():
     with pytest.raises(TransientFailure, match="connection"):
         SmtpTransport(f"smtp://127.0.0.1:{free_port()}", timeout=2).send(
             "a@coalizione.example", "b@comune.example.it", MESSAGE)
+
+
+class Peers(Mailbox):
+    """A mailbox that also notes the SMTP session (one per connection) of
+    each accepted message."""
+
+    def __init__(self):
+        super().__init__()
+        self.peers = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.peers.append(session)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_session_sends_several_messages_over_one_connection():
+    mailbox = Peers()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with SmtpTransport(f"smtp://127.0.0.1:{controller.port}", timeout=5).session() as smtp:
+            for n in range(3):
+                smtp.send("a@coalizione.example", f"p{n}@comune.example.it", MESSAGE)
+        assert mailbox.count() == 3 and len(set(map(id, mailbox.peers))) == 1
+    finally:
+        controller.stop()
+
+
+def test_a_session_reconnects_when_its_connection_was_dropped_and_after_a_refusal():
+    mailbox = Peers()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with SmtpTransport(f"smtp://127.0.0.1:{controller.port}", timeout=5).session() as smtp:
+            smtp.send("a@coalizione.example", "p1@comune.example.it", MESSAGE)
+            smtp.client.sock.shutdown(socket.SHUT_RDWR)  # the connection is gone while idle
+            smtp.send("a@coalizione.example", "p2@comune.example.it", MESSAGE)
+            mailbox.replies = ["550 5.1.1 no such user"]
+            with pytest.raises(PermanentFailure, match="550 5.1.1"):
+                smtp.send("a@coalizione.example", "p3@comune.example.it", MESSAGE)
+            smtp.send("a@coalizione.example", "p4@comune.example.it", MESSAGE)
+        assert [r.rcpt_tos for r in mailbox.received] == [["p1@comune.example.it"],
+                                                          ["p2@comune.example.it"],
+                                                          ["p4@comune.example.it"]]
+        assert len(set(map(id, mailbox.peers))) == 3, "dropped, refused: a new connection each time"
+    finally:
+        controller.stop()

@@ -76,9 +76,20 @@ class SmtpTransport:
         return client
 
     def send(self, sender: str, recipient: str, message: bytes, name: str = "") -> None:
-        """Return once the server accepted the message for ``recipient``."""
+        """Return once the server accepted the message for ``recipient``
+        (on a connection of its own)."""
+        with self.session() as smtp:
+            smtp.send(sender, recipient, message, name)
+
+    def session(self) -> "SmtpSession":
+        """A connection for several messages (see :class:`SmtpSession`)."""
+        return SmtpSession(self)
+
+    def open(self) -> smtplib.SMTP:
+        """A connected, greeted (and, as configured, encrypted and logged in)
+        client; failures raised as :class:`DeliveryFailure`."""
         try:
-            client = self._connect()
+            return self._connect()
         except smtplib.SMTPAuthenticationError as exc:
             # The message is fine; the relay's credentials are not.
             raise TransientFailure(f"authentication: {_reply(exc.smtp_code, exc.smtp_error)}")
@@ -86,20 +97,130 @@ class SmtpTransport:
             raise _classify(exc.smtp_code, _reply(exc.smtp_code, exc.smtp_error))
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientFailure(f"connection: {type(exc).__name__}: {exc}")
+
+
+class _Stale(Exception):
+    """A reused connection the server had closed, noticed at MAIL FROM:
+    nothing of the message has gone out."""
+
+
+class SmtpSession:
+    """Several messages over one SMTP connection (a sender's batch): the
+    connection is opened for the first message, again after any failure,
+    and closed with QUIT by :meth:`close`.
+
+    A connection the server dropped while we were not using it shows at
+    MAIL FROM (disconnection or ``421``), before any of the message was
+    sent: the message then goes on a new connection. Any other failure
+    closes the connection and is reported as :meth:`SmtpTransport.send`
+    would report it, so a message is never given twice to the server by
+    one call.
+    """
+
+    def __init__(self, transport: SmtpTransport):
+        self.transport = transport
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "SmtpSession":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def send(self, sender: str, recipient: str, message: bytes, name: str = "") -> None:
+        """Return once the server accepted the message for ``recipient``."""
+        reused = self.client is not None
+        if not reused:
+            self.client = self.transport.open()
         try:
-            client.sendmail(sender, [recipient], message)
+            try:
+                self._mail_from(sender, message, reused)
+            except _Stale:
+                self._drop()
+                self.client = self.transport.open()
+                self._mail_from(sender, message, reused=False)
+            self._rcpt_and_data(recipient, message)
         except smtplib.SMTPRecipientsRefused as exc:
+            self._drop()
             code, text = exc.recipients.get(recipient, next(iter(exc.recipients.values())))
             raise _classify(code, _reply(code, text))
         except smtplib.SMTPResponseException as exc:
+            self._drop()
             raise _classify(exc.smtp_code, _reply(exc.smtp_code, exc.smtp_error))
         except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
             raise TransientFailure(f"connection: {type(exc).__name__}: {exc}")
-        finally:
+        except BaseException:
+            self._drop()
+            raise
+
+    def _mail_from(self, sender: str, message: bytes, reused: bool) -> None:
+        """MAIL FROM, as ``smtplib.SMTP.sendmail`` gives it."""
+        client = self.client
+        options = [f"size={len(message)}"] if client.does_esmtp and client.has_extn("size") \
+            else []
+        try:
+            code, text = client.mail(sender, options)
+        except (OSError, smtplib.SMTPServerDisconnected):
+            if reused:
+                raise _Stale()
+            raise
+        if code == 421 and reused:
+            raise _Stale()
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, text, sender)
+
+    def _rcpt_and_data(self, recipient: str, message: bytes) -> None:
+        code, text = self.client.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, text)})
+        code, text = self.client.data(message)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, text)
+
+    def _drop(self) -> None:
+        """Forget the connection after a failure (its state is unknown)."""
+        client, self.client = self.client, None
+        if client is not None:
             try:
-                client.quit()
-            except Exception:
                 client.close()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except Exception:
+            client.close()
+
+
+class _OneByOne:
+    """The session of a transport that has none: each message is sent alone."""
+
+    def __init__(self, transport):
+        self.transport = transport
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass
+
+    def send(self, sender: str, recipient: str, message: bytes, name: str = ""):
+        return self.transport.send(sender, recipient, message, name=name)
+
+    def close(self) -> None:
+        pass
+
+
+def session_of(transport):
+    """``transport.session()`` when it has one (SMTP), else a session that
+    hands each message to ``transport.send``."""
+    opener = getattr(transport, "session", None)
+    return opener() if opener else _OneByOne(transport)
 
 
 class FileTransport:

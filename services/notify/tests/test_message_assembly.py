@@ -1,0 +1,132 @@
+"""``messages.assemble`` writes a message without the ``email`` package's
+object model, for speed; it must give the bytes that model gives. The
+reference below is the former implementation (EmailMessage with
+``policy.SMTP``); both draw their MIME boundaries from ``random``, so with
+the same seed the two messages must be identical, byte for byte."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from email import message_from_string, policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+import pytest
+
+from notify.documents import scheda_pdf
+from notify.messages import Attachment, Rendered, assemble
+
+SENDER = "Programma CO-AliZIONE <coalizione@coalizione.example>"
+WHEN = datetime(2017, 6, 20, 8, 0, tzinfo=timezone.utc)
+
+
+def reference(rendered: Rendered, *, sender: str, to_name: str, to_address: str,
+              msg_id: str, date_: datetime, attachments=(), headers: dict | None = None) -> str:
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = rendered.subject
+    msg["From"] = sender
+    msg["To"] = formataddr((to_name, to_address)) if to_name else to_address
+    msg["Date"] = format_datetime(date_)
+    msg["Message-ID"] = msg_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["Content-Language"] = "it"
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for attachment in attachments:
+        msg.add_attachment(attachment.content, maintype=attachment.maintype,
+                           subtype=attachment.subtype, filename=attachment.filename,
+                           params=attachment.params or None)
+    return msg.as_string()
+
+
+SUBJECTS = [
+    "Conferma l'adesione di Comune di Forlì al programma CO-AliZIONE",
+    "Attestato di partecipazione – CO-AliZIONE 2017",
+    "Breve",
+    "Cambio di programma: Reti e coalizioni locali per l'accoglienza integrata dei "
+    "migranti si terrà lunedì 3 luglio 2017",
+    "Invito al webinar CO-AliZIONE: " + "Parola " * 30,
+    "Unione di comuni Valle del Savio: città, comunità — ÀÈÌÒÙ «virgolette» €",
+    "=?utf-8?q?not_an_encoded_word?= and  two  spaces ",
+    "Sottoscrizione senza spazi " + "x" * 120,
+]
+NAMES = ["Maria Rossi", "", "Niccolò D'Àvila", "Rossi, Maria", 'Mario "Il Capo" Bianchi',
+         "Jean-Luc Ñúñez Østergård " * 3]
+TEXTS = [
+    "Gentile Maria,\nriga con à è ì ò ù\n\nciao\n",
+    "una riga lunghissima " * 20 + "\n",
+    "spazi finali   \n\tun tab\nFrom the start\n.\n.punto\nx=y=z\n",
+    "CRLF\r\nsolo CR\rfine senza a capo",
+    "",
+    "€" * 100,
+]
+
+
+def pairs():
+    for i, subject in enumerate(SUBJECTS):
+        yield subject, NAMES[i % len(NAMES)], TEXTS[i % len(TEXTS)]
+    for name in NAMES:
+        yield SUBJECTS[0], name, TEXTS[0]
+    for text in TEXTS:
+        yield SUBJECTS[1], NAMES[0], text
+
+
+def attachment_sets():
+    yield ()
+    yield (Attachment("invito.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text", "calendar",
+                      {"method": "REQUEST", "charset": "utf-8"}),)
+    yield (Attachment("scheda-di-adesione.pdf", bytes(range(256)) * 7, "application", "pdf"),
+           Attachment("annullamento.ics", b"", "text", "calendar",
+                      {"method": "CANCEL", "charset": "utf-8"}))
+    yield (Attachment("attestato-AB12-CD34.pdf", b"%PDF-1.4\n" * 57, "application", "pdf"),)
+
+
+def both(seed: int, **kwargs) -> tuple[str, str]:
+    random.seed(seed)
+    expected = reference(**kwargs)
+    random.seed(seed)
+    return expected, assemble(**kwargs)
+
+
+@pytest.mark.parametrize("attachments", list(attachment_sets()), ids=lambda a: str(len(a)))
+def test_assemble_writes_the_same_bytes_as_the_email_package(attachments):
+    for n, (subject, name, text) in enumerate(pairs()):
+        kwargs = dict(rendered=Rendered(subject, text, f"<p>{text}</p>\n"), sender=SENDER,
+                      to_name=name, to_address=f"persona{n}@comune.example.it",
+                      msg_id=f"<{n:08d}-2a7b-4b8e-9a52-6f1c0e1a7c11@coalizione.example>",
+                      date_=WHEN + timedelta(seconds=n), attachments=attachments,
+                      headers={"X-Coalizione-Template": "confirmation_request"})
+        expected, got = both(n, **kwargs)
+        assert got == expected, (subject, name, text)
+
+
+def test_real_attachments_and_a_naive_date_give_the_same_bytes():
+    now = WHEN
+    contact = {"person_id": "c1", "name": "Maria Rossi", "email": "m@comune.example.it",
+               "role": "dirigente", "phone": "0543 712111"}
+    adhesion = {"adhesion_id": "a1", "entity": {"code": "040012", "name": "Forlì",
+                                                "kind": "comune"},
+                "status": "confirmed", "edition": "2017", "webinar_topics": [],
+                "changed_at": now}
+    attachments = [scheda_pdf(adhesion, contact, [], now)]
+    kwargs = dict(rendered=Rendered(SUBJECTS[0], TEXTS[0], "<p>ciao</p>"), sender=SENDER,
+                  to_name="Maria Rossi", to_address="m@comune.example.it",
+                  msg_id="<x@coalizione.example>", date_=datetime(2017, 6, 20, 8, 0),
+                  attachments=attachments, headers={"X-Coalizione-Template": "t"})
+    expected, got = both(1, **kwargs)
+    assert got == expected
+    parsed = message_from_string(got, policy=policy.default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    assert not parsed.defects
+
+
+def test_a_boundary_found_in_the_content_is_not_used():
+    random.seed(3)
+    token = f"{random.randrange(2 ** 63 - 1):019d}"
+    clash = f"--{'=' * 15}{token}==\n"
+    kwargs = dict(rendered=Rendered("s", clash, clash), sender=SENDER, to_name="",
+                  to_address="a@b.example", msg_id="<x@coalizione.example>", date_=WHEN)
+    expected, got = both(3, **kwargs)
+    assert got == expected
