@@ -169,8 +169,9 @@ def main() -> int:
     if urlsplit(environ["AMQP_URL"]).scheme not in ("amqp", "amqps", "pyamqp"):
         print("make stack needs a real broker: AMQP_URL must be amqp://", file=sys.stderr)
         return 2
-    # The console reaches the services' operations APIs with this token.
+    # The console reaches the services' operations APIs with these tokens.
     environ.setdefault("COALIZIONE_OPERATOR_TOKEN", secrets.token_urlsafe(32))
+    environ.setdefault("COALIZIONE_VIEWER_TOKEN", secrets.token_urlsafe(32))
     stack = Stack(environ, int(environ.get("PORT", "8000")))
     stopping = {"now": False}
 

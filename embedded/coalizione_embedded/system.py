@@ -60,13 +60,14 @@ def build_system(environ: dict | None = None) -> System:
     migrated, and seeded where a service seeds itself on first start.
 
     The console calls the services' operations APIs in this process, with
-    ``COALIZIONE_OPERATOR_TOKEN`` or, when that is unset, a token made for
-    this process alone."""
+    ``COALIZIONE_OPERATOR_TOKEN`` and ``COALIZIONE_VIEWER_TOKEN`` or, when
+    they are unset, tokens made for this process alone."""
     from console.bootstrap import build_runtime as build_console
     from console.gateway import WsgiTransport
 
     env = dict(os.environ if environ is None else environ)
     env.setdefault("COALIZIONE_OPERATOR_TOKEN", secrets.token_urlsafe(32))
+    env.setdefault("COALIZIONE_VIEWER_TOKEN", secrets.token_urlsafe(32))
     runtimes, apps = {}, {}
     for name in SERVICES:
         bootstrap = importlib.import_module(f"{name}.bootstrap")

@@ -6,7 +6,10 @@ import csv
 import io
 import re
 
+import pytest
+
 from console import users
+from console.gateway import ServiceError
 
 from .platform import PASSWORD, wait_until
 
@@ -80,6 +83,12 @@ def test_a_viewer_reads_but_cannot_change(planned):
     status, register = platform.api("GET", f"/api/scheduling/v1/sessions/{session_id}/attendance")
     assert register["present"] == 0, register
     assert platform.client.get("/ops/registro-accessi").status_code == 403
+    # the services themselves refuse a change asked in a viewer's name
+    gateway = platform.system.runtimes["console"].gateway
+    with pytest.raises(ServiceError) as refused_by_service:
+        gateway.call("PUT", "scheduling", f"/sessions/{session_id}/attendance", role="viewer",
+                     body={"records": [{"participant_id": ids[0], "present": True}]})
+    assert refused_by_service.value.status == 403
 
 
 def test_adhesions_are_filtered_exported_and_every_look_is_audited(platform):

@@ -2,7 +2,9 @@
 
 Tokens are random strings shown once when created; only their SHA-256 is
 stored (``api_tokens`` in each service's database). ``COALIZIONE_OPERATOR_TOKEN``
-is a bootstrap token with the operator role, for automation and first use.
+is a bootstrap token with the operator role, for automation and first use;
+``COALIZIONE_VIEWER_TOKEN`` one with the viewer role (the console calls the
+services with it for its read-only users).
 Roles: ``viewer`` reads, ``operator`` reads and changes.
 """
 from __future__ import annotations
@@ -48,9 +50,10 @@ def create_token(runtime, role: str, label: str = "") -> str:
 
 
 def role_of(runtime, token: str) -> str | None:
-    bootstrap = runtime.settings.operator_token
-    if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
-        return "operator"
+    for role, bootstrap in (("operator", runtime.settings.operator_token),
+                            ("viewer", runtime.settings.viewer_token)):
+        if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
+            return role
     table = runtime.metadata.tables["api_tokens"]
     with runtime.engine.connect() as conn:
         row = conn.execute(select(table.c.role).where(table.c.token_hash == hash_token(token),

@@ -77,6 +77,7 @@ class ServiceSettings:
     clock: Clock = field(default_factory=Clock)
     relay_poll_interval: float = 0.02
     operator_token: str | None = None
+    viewer_token: str | None = None
     outbox_retention_days: float = 7.0
     event_log: str | None = None
 
@@ -91,6 +92,7 @@ class ServiceSettings:
             clock=Clock.from_env(env),
             relay_poll_interval=_float(env, "COALIZIONE_RELAY_POLL_INTERVAL", 0.02),
             operator_token=env.get("COALIZIONE_OPERATOR_TOKEN") or None,
+            viewer_token=env.get("COALIZIONE_VIEWER_TOKEN") or None,
             outbox_retention_days=_float(env, "COALIZIONE_OUTBOX_RETENTION_DAYS", 7.0),
             event_log=env.get("COALIZIONE_EVENT_LOG") or None,
             **extra,

@@ -28,7 +28,8 @@ def build_runtime(settings: ServiceSettings | None = None, environ: dict | None 
     runtime.config = ConsoleConfig.from_env(env)
     if transport is None and runtime.config.api_url:
         transport = HttpTransport(runtime.config.api_url)
-    runtime.gateway = Gateway(transport, runtime.config.api_token) if transport else None
+    runtime.gateway = Gateway(transport, runtime.config.api_token,
+                              runtime.config.api_viewer_token) if transport else None
     # The console publishes and consumes nothing: it is ready when its
     # database is; the services report their own readiness.
     runtime.readiness_checks = lambda: {"database": runtime.check_database}

@@ -13,6 +13,7 @@ from coalizione_common.config import var_dir
 class ConsoleConfig:
     api_url: str | None
     api_token: str | None
+    api_viewer_token: str | None
     secret_key: str
     session_hours: float
     secure_cookies: bool
@@ -26,6 +27,8 @@ class ConsoleConfig:
         return cls(
             api_url=env.get("CONSOLE_API_URL") or None,
             api_token=env.get("CONSOLE_API_TOKEN") or env.get("COALIZIONE_OPERATOR_TOKEN") or None,
+            api_viewer_token=(env.get("CONSOLE_API_VIEWER_TOKEN")
+                              or env.get("COALIZIONE_VIEWER_TOKEN") or None),
             secret_key=env.get("CONSOLE_SECRET_KEY") or _local_secret(var_dir(env)),
             session_hours=float(env.get("CONSOLE_SESSION_HOURS") or 8),
             secure_cookies=(env.get("CONSOLE_SECURE_COOKIES") or "0").strip() == "1",

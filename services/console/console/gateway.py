@@ -63,17 +63,23 @@ class WsgiTransport:
 
 
 class Gateway:
-    def __init__(self, transport, token: str | None):
-        self.transport, self.token = transport, token
+    """Calls with the operator token, or with the viewer token (when one is
+    configured) for a user who may only read: a service then refuses a
+    change even if the console let one through."""
+
+    def __init__(self, transport, token: str | None, viewer_token: str | None = None):
+        self.transport, self.token, self.viewer_token = transport, token, viewer_token
 
     def call(self, method: str, service: str, path: str, *, params: dict | None = None,
-             body: dict | None = None, actor: str = "", request_id: str = "") -> Reply:
+             body: dict | None = None, actor: str = "", request_id: str = "",
+             role: str = "operator") -> Reply:
         query = urllib.parse.urlencode({k: v for k, v in (params or {}).items()
                                         if v not in (None, "")}, doseq=True)
         url = f"/api/{service}/v1{path}" + (f"?{query}" if query else "")
         headers = {"Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        token = self.viewer_token if role == "viewer" and self.viewer_token else self.token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         if actor:
             headers["X-Coalizione-Actor"] = actor
         if request_id:

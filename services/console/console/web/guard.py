@@ -105,7 +105,9 @@ def call(method: str, service: str, path: str, **kwargs):
     if gateway is None:
         raise ServiceError(service, 0, {"title": "not configured",
                                         "detail": "CONSOLE_API_URL non è impostato."})
-    return gateway.call(method, service, path, actor=g.user.username if g.get("user") else "",
+    user = g.get("user")
+    return gateway.call(method, service, path, actor=user.username if user else "",
+                        role=user.role if user else "viewer",
                         request_id=g.get("request_id", ""), **kwargs)
 
 
