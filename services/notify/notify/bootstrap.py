@@ -2,6 +2,7 @@
 the reminders."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from coalizione_common.config import ServiceSettings
@@ -26,16 +27,40 @@ def build_runtime(settings: ServiceSettings | None = None, config: NotifyConfig 
     runtime.notify = config or NotifyConfig.from_env(settings, environ)
     runtime.transport = transport or transport_for(runtime.notify)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
-    sender = Sender(runtime, keep_connection=True)
-    # Several senders: each claims its own rows (SKIP LOCKED), and most of a
-    # message's time is spent waiting for the SMTP server.
-    for n in range(1, runtime.notify.sender_threads + 1):
-        runtime.periodic.append(PeriodicJob(f"sender-{n}", runtime.notify.sender_interval,
-                                            lambda: sender.run_once(runtime.notify.sender_batch),
-                                            wake_on_events=True))
+    runtime.periodic.extend(sender_jobs(runtime))
     runtime.periodic.append(PeriodicJob("reminders", runtime.notify.reminder_interval,
                                         lambda: reminders.run(runtime)))
     return runtime
+
+
+def sender_jobs(runtime: ServiceRuntime) -> list[PeriodicJob]:
+    """Several senders: each claims its own rows (SKIP LOCKED), and most of a
+    message's time is spent waiting for the SMTP server.
+
+    Every commit of the consumer wakes them all, but a sender looks for
+    deliveries only when every sender before it is busy, or while there is
+    a backlog (a claim that filled its batch starts one and wakes them all,
+    a short claim ends it). Otherwise each commit would cost one empty
+    claim per idle sender."""
+    sender = Sender(runtime, keep_connection=True)
+    count = runtime.notify.sender_threads
+    busy = [threading.Event() for _ in range(count)]
+
+    def job(n: int) -> PeriodicJob:
+        def run() -> None:
+            if not (sender.backlog.is_set() or all(b.is_set() for b in busy[:n])):
+                return
+            busy[n].set()
+            try:
+                sender.run_once(runtime.notify.sender_batch)
+            finally:
+                busy[n].clear()
+        return PeriodicJob(f"sender-{n + 1}", runtime.notify.sender_interval, run,
+                           wake_on_events=True)
+
+    jobs = [job(n) for n in range(count)]
+    sender.on_backlog = lambda: [helper.wake.set() for helper in jobs]
+    return jobs
 
 
 def prepare(runtime: ServiceRuntime, environ: dict | None = None) -> None:

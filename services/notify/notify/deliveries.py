@@ -147,6 +147,10 @@ class Sender:
         self.transport = transport or runtime.transport
         self.keep_connection = keep_connection
         self._local = threading.local()  # each sender thread has its own connection
+        # Set while claims fill their batch (more may be due): see
+        # bootstrap.sender_jobs; ``on_backlog`` is called when it starts.
+        self.backlog = threading.Event()
+        self.on_backlog = lambda: None
 
     @property
     def engine(self):
@@ -165,6 +169,7 @@ class Sender:
                 size = self.config.claim_batch if limit is None \
                     else min(self.config.claim_batch, limit - done)
                 rows = self.claim_many(size)
+                self._note_backlog(len(rows) == size)
                 outcomes = [self.attempt(row, smtp) for n, row in enumerate(rows)
                             if n == 0 or self._within_lease(row)]
                 done += len(rows)
@@ -179,6 +184,13 @@ class Sender:
         if not self.keep_connection or time.monotonic() - self._local.used_at > SMTP_KEEP_IDLE:
             self._close_session()
         return done
+
+    def _note_backlog(self, full: bool) -> None:
+        if full and not self.backlog.is_set():
+            self.backlog.set()
+            self.on_backlog()
+        elif not full:
+            self.backlog.clear()
 
     def _session(self):
         smtp = getattr(self._local, "smtp", None)

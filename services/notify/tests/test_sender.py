@@ -201,3 +201,17 @@ def test_a_row_claimed_with_others_is_not_sent_once_half_its_lease_has_passed(no
     first, second = sender.claim_many(2)
     second.updated_at -= timedelta(seconds=notify.notify.sending_lease)  # a slow batch
     assert sender._within_lease(first) and not sender._within_lease(second)
+
+
+def test_an_idle_helper_sender_does_not_look_for_work_unless_there_is_a_backlog(notify):
+    notify.notify = dataclasses.replace(notify.notify, claim_batch=2)
+    first, helper = [job for job in notify.periodic if job.name.startswith("sender-")][:2]
+    notify.handle(Body().roster("submitted"))
+    helper.run()
+    assert notify.transport.sent == [], "the first sender is idle: it takes new deliveries"
+    first.run()
+    assert len(notify.transport.sent) == 1 and not helper.wake.is_set()
+    for _ in range(3):
+        notify.handle(Body().roster("submitted"))
+    first.run()  # its first claim fills its batch: the helpers are called
+    assert len(notify.transport.sent) == 4 and helper.wake.is_set()
