@@ -14,7 +14,11 @@ POST got 201, every e-mail arrived and p99 <= 1 s; stepping stops at the
 first step that is not.
 
 Baseline in the same run: the POST round trip alone (the answer, without
-waiting for the mail). Prints its figures last as one JSON line:
+waiting for the mail). Each step also reports ``cpu_ms_per_submission``:
+the CPU time (user + system) each role of the stack used during the step
+(the web tiers, the workers, the entry proxy, and this process: load
+generator, SMTP sink and AMQP proxy), divided by the submissions; RabbitMQ
+and PostgreSQL are shared with others and not counted. Prints its figures last as one JSON line:
 ``rate_per_s`` (the highest rate sustained, else the lowest tried),
 ``p50_s``/``p99_s`` at that rate, ``max_sustained_per_s`` (0 when none),
 ``post_p99_s`` and ``ratio_p99_to_post_p99``, every step, the CPU count and
@@ -50,8 +54,43 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
-def run_step(port, sink, codes, tag, rate, offset):
+def role(argv: list[str]) -> str:
+    """What a process of the stack is, from its command line."""
+    if argv[-3:-1] == ["-m", argv[-2]] and argv[-1] == "worker":
+        return f"{argv[-2]} worker"
+    app = next((a for a in argv if a.endswith(":app")), None)
+    if app:
+        module = app.split(":")[0].split(".")[0]
+        return "entry proxy" if module == "coalizione_embedded" else f"{module} web"
+    return "stack supervisor" if "coalizione_embedded.stack" in argv else Path(argv[0]).name
+
+
+def cpu_seconds(stack) -> dict[str, float]:
+    """CPU seconds used so far by each role of the stack, and by this process."""
+    import psutil
+    totals: dict[str, float] = {}
+    processes = [psutil.Process(stack.process.pid)] + stack._descendants()
+    for process in processes:
+        try:
+            label, times = role(process.cmdline()), process.cpu_times()
+        except psutil.Error:
+            continue
+        totals[label] = totals.get(label, 0.0) + times.user + times.system
+    times = psutil.Process().cpu_times()
+    totals["bench (load, SMTP sink, AMQP proxy)"] = times.user + times.system
+    return totals
+
+
+def per_submission(before: dict, after: dict, count: int) -> dict[str, float]:
+    used = {k: 1000 * (after[k] - before.get(k, 0.0)) / count for k in after}
+    used = {k: round(v, 1) for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v > 0}
+    used["total"] = round(sum(used.values()), 1)
+    return used
+
+
+def run_step(port, sink, codes, tag, rate, offset, stack=None):
     from tests.chaos import load
+    cpu_before = cpu_seconds(stack) if stack else None
     count = max(1, int(rate * STEP_SECONDS))
     submissions = load.plan(codes[offset:offset + count], f"{tag}r{int(rate)}", [], None,
                             bad_every=0)
@@ -78,6 +117,9 @@ def run_step(port, sink, codes, tag, rate, offset):
             "post_p99_s": round(percentile(posts, 0.99), 4),
             "mean_s": round(statistics.fmean(latencies), 3) if latencies else None}
     step["sustained"] = errors == 0 and p99 <= TARGET_P99
+    if stack:
+        step["cpu_ms_per_submission"] = per_submission(cpu_before, cpu_seconds(stack),
+                                                       len(submissions))
     return step, count
 
 
@@ -105,7 +147,7 @@ def main() -> int:
             print(f"seeded {needed} bodies in {time.monotonic() - started:.1f}s", file=sys.stderr)
             offset = 0
             for rate in RATES:
-                step, used = run_step(stack.port, sink, codes, tag, rate, offset)
+                step, used = run_step(stack.port, sink, codes, tag, rate, offset, stack)
                 offset += used
                 steps.append(step)
                 print(json.dumps(step), file=sys.stderr, flush=True)
