@@ -63,16 +63,20 @@ def test_each_service_runs_on_its_own_user_and_publishes_only_its_events(loaded,
         with Session(runtime.engine) as session, session.begin():
             runtime.emit(session, example["type"], example["subject"], example["data"])
         assert publish_outbox(runtime) >= 1
-        # Another service's family, published with this service's user.
-        foreign = "roster.erased" if service != "enrolment" else "session.cancelled"
-        envelope = Envelope.new(foreign, service, "x", {}, runtime.clock.now())
-        with runtime.bus.connection() as conn:
-            publisher = ConfirmingPublisher(conn)
-            with pytest.raises(Exception, match="ACCESS_REFUSED"):
-                publisher.publish([runtime.bus.event_message(envelope.to_json(), foreign,
-                                                             envelope.id)])
+        _publishing_is_refused(runtime, "roster.erased" if service != "enrolment"
+                               else "session.cancelled")
     finally:
         runtime.engine.dispose()
+
+
+def _publishing_is_refused(runtime, event_type: str) -> None:
+    """Another service's family, published with this service's broker user."""
+    envelope = Envelope.new(event_type, runtime.name, "x", {}, runtime.clock.now())
+    with runtime.bus.connection() as conn:
+        publisher = ConfirmingPublisher(conn)
+        with pytest.raises(Exception, match="ACCESS_REFUSED"):
+            publisher.publish([runtime.bus.event_message(envelope.to_json(), event_type,
+                                                         envelope.id)])
 
 
 def test_scheduling_publishes_certificates_under_roster_but_no_other_roster_event(loaded,
@@ -85,12 +89,7 @@ def test_scheduling_publishes_certificates_under_roster_but_no_other_roster_even
             runtime.emit(session, example["type"], example["subject"], example["data"])
         assert publish_outbox(runtime) >= 1
         for foreign in ("roster.updated", "roster.certificates"):
-            envelope = Envelope.new(foreign, "scheduling", "x", {}, runtime.clock.now())
-            with runtime.bus.connection() as conn:
-                publisher = ConfirmingPublisher(conn)
-                with pytest.raises(Exception, match="ACCESS_REFUSED"):
-                    publisher.publish([runtime.bus.event_message(envelope.to_json(), foreign,
-                                                                 envelope.id)])
+            _publishing_is_refused(runtime, foreign)
     finally:
         runtime.engine.dispose()
 
