@@ -1,13 +1,18 @@
-"""Certificates of attendance: issued once per person who was present at
+"""Certificates of attendance: issued to every person who was present at
 one or more sessions that were not cancelled, announced as
 ``roster.certificate.issued`` (internal: it carries the verification code),
-and verifiable by their code at ``/verifica/<code>``."""
+and verifiable by their code at ``/verifica/<code>``.
+
+A person has one current certificate. Issuing again after they attended
+more sessions (a webinar after the local day) gives them a new one that
+covers everything; the old one is then *superseded* (its page says so) and
+the new one is mailed."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from .adapters.orm import adhesions, attendance, certificates, sessions
@@ -49,8 +54,9 @@ def hours_of(held: list[dict]) -> float:
 def issue(runtime, session: Session, session_id: str | None = None,
           adhesion_id: str | None = None) -> tuple[list[dict], int]:
     """Issue a certificate to every eligible person of the scope (present at
-    ``session_id``, of ``adhesion_id``, or everyone) who has none yet.
-    Returns the new certificates and how many of the scope already had one."""
+    ``session_id``, of ``adhesion_id``, or everyone) who has none yet, or
+    whose current one lacks sessions they attended since. Returns the new
+    certificates and how many of the scope were already up to date."""
     if session.get_bind().dialect.name == "postgresql":
         # two issuings at once would both find the same people without one
         session.execute(text("SELECT pg_advisory_xact_lock(74201702)"))
@@ -66,15 +72,20 @@ def issue(runtime, session: Session, session_id: str | None = None,
     people = people_of(session, {held[0]["adhesion_id"] for held in scope.values()})
     scope = {pid: held for pid, held in scope.items()
              if pid in people and people[pid]["role"]}
-    have = set(session.execute(select(certificates.c.participant_id).where(
-        certificates.c.participant_id.in_(scope))).scalars()) if scope else set()
+    current = {row["participant_id"]: dict(row) for row in session.execute(
+        select(certificates).where(certificates.c.participant_id.in_(scope),
+                                   certificates.c.superseded_by.is_(None))).mappings()
+               } if scope else {}
     now = runtime.clock.now()
-    issued = []
+    issued, up_to_date = [], 0
     for pid in sorted(scope, key=lambda p: (people[p]["entity_name"] or "", people[p]["name"] or "",
                                             p)):
-        if pid in have:
-            continue
         person, held = people[pid], scope[pid]
+        old = current.get(pid)
+        if old is not None and {s["session_id"] for s in old["sessions"]} == {
+                s["id"] for s in held}:
+            up_to_date += 1
+            continue
         row = {"id": str(uuid.uuid4()), "code": _unused_code(session),
                "adhesion_id": person["adhesion_id"], "entity_code": person["entity_code"],
                "entity_name": person["entity_name"], "participant_id": pid,
@@ -82,11 +93,17 @@ def issue(runtime, session: Session, session_id: str | None = None,
                "sessions": [{"session_id": s["id"], "kind": s["kind"], "title": s["title"],
                              "starts_at": _instant(s["starts_at"]),
                              "ends_at": _instant(s["ends_at"])} for s in held],
-               "hours": hours_of(held), "issued_at": now, "erased": person["erased"]}
+               "hours": hours_of(held), "issued_at": now, "erased": person["erased"],
+               "superseded_by": None}
         session.execute(certificates.insert().values(**row))
-        runtime.emit(session, EVENT, row["adhesion_id"], event_data(row))
-        issued.append(row)
-    return issued, len(have)
+        replaces = None
+        if old is not None:
+            replaces = old["id"]
+            session.execute(update(certificates).where(certificates.c.id == replaces)
+                            .values(superseded_by=row["id"]))
+        runtime.emit(session, EVENT, row["adhesion_id"], event_data(row, replaces))
+        issued.append(row | {"replaces": replaces})
+    return issued, up_to_date
 
 
 def _unused_code(session: Session) -> str:
@@ -97,9 +114,10 @@ def _unused_code(session: Session) -> str:
             return code
 
 
-def event_data(row: dict) -> dict:
-    """``roster.certificate.issued``: no names, no addresses."""
-    return {"certificate_id": row["id"], "code": row["code"], "adhesion_id": row["adhesion_id"],
+def event_data(row: dict, replaces: str | None = None) -> dict:
+    """``roster.certificate.issued``: no names, no addresses; ``replaces``
+    names the certificate this one supersedes, if any."""
+    return {**({"replaces": replaces} if replaces else {}), "certificate_id": row["id"], "code": row["code"], "adhesion_id": row["adhesion_id"],
             "entity_code": row["entity_code"], "entity_name": row["entity_name"],
             "participant_id": row["participant_id"], "role": row["role"],
             "sessions": list(row["sessions"]), "hours": row["hours"],
@@ -112,12 +130,16 @@ def view(row: dict) -> dict:
             "adhesion_id": row["adhesion_id"], "entity_code": row["entity_code"],
             "entity_name": row["entity_name"], "hours": row["hours"],
             "sessions": list(row["sessions"]), "issued_at": _instant(row["issued_at"]),
-            "verify_path": verify_path(row["code"])}
+            "verify_path": verify_path(row["code"]),
+            "superseded_by": row.get("superseded_by"), "replaces": row.get("replaces")}
 
 
 def verification(row: dict) -> dict:
-    """What anyone holding the code may read."""
-    return {"valid": True, "code": row["code"], "holder_name": row["holder_name"],
+    """What anyone holding the code may read: a superseded certificate is
+    no longer valid (its holder has a newer one, which is not named)."""
+    return {"valid": row.get("superseded_by") is None,
+            "superseded": row.get("superseded_by") is not None,
+            "code": row["code"], "holder_name": row["holder_name"],
             "erased": row["erased"], "entity_name": row["entity_name"], "role": row["role"],
             "hours": row["hours"], "sessions": list(row["sessions"]),
             "issued_at": _instant(row["issued_at"])}

@@ -123,7 +123,7 @@ def test_anyone_checks_a_code_in_json_or_on_the_public_page(edition):
     typed = code.replace("-", "").lower()
     checked = edition.get(f"/certificates/verify/{typed}")
     assert checked.status_code == 200
-    assert checked.json == {"valid": True, "code": code, "holder_name": person["name"],
+    assert checked.json == {"valid": True, "superseded": False, "code": code, "holder_name": person["name"],
                             "erased": False, "entity_name": person["entity_name"],
                             "role": person["role"], "hours": certificate["hours"],
                             "sessions": certificate["sessions"],
@@ -149,3 +149,36 @@ def test_anyone_checks_a_code_in_json_or_on_the_public_page(edition):
     assert form.status_code == 200 and 'name="codice"' in form.get_data(as_text=True)
     hostile = edition.client.get("/verifica?codice=<b>x</b>")
     assert hostile.status_code == 404 and "<b>x</b>" not in hostile.get_data(as_text=True)
+
+
+def test_a_person_who_attends_more_later_gets_a_new_certificate_that_supersedes_the_old(
+        edition):
+    [day] = edition.of_kind("in_person")
+    webinar = next(w for w in edition.of_kind("webinar") if edition.members(w["id"]))
+    pid = edition.members(webinar["id"])[0]
+    assert pid in edition.members(day["id"])
+    edition.mark(day["id"], {pid: True})
+    [first] = edition.post("/certificates", headers=edition.operator,
+                           json={"session_id": day["id"]}).json["issued"]
+    assert len(first["sessions"]) == 1 and first["replaces"] is None
+
+    edition.mark(webinar["id"], {pid: True})
+    issued = edition.post("/certificates", headers=edition.operator, json={}).json
+    [second] = [c for c in issued["issued"] if c["participant_id"] == pid]
+    assert second["replaces"] == first["id"] and second["code"] != first["code"]
+    assert len(second["sessions"]) == 2 and second["hours"] > first["hours"]
+    [event] = [e for e in outbox(edition.runtime, "roster.certificate.issued")
+               if e["data"]["certificate_id"] == second["id"]]
+    assert event["data"]["replaces"] == first["id"] and problems(event) == []
+
+    old = edition.get(f"/certificates/verify/{first['code']}").json
+    assert old["valid"] is False and old["superseded"] is True
+    assert edition.get(f"/certificates/verify/{second['code']}").json["valid"] is True
+    page = edition.client.get(f"/verifica/{first['code']}").get_data(as_text=True)
+    assert "Attestato sostituito" in page and second["code"] not in page
+    listed = edition.get(f"/certificates?participant_id={pid}", headers=edition.operator).json
+    assert {c["id"]: c["superseded_by"] for c in listed["items"]} == {
+        first["id"]: second["id"], second["id"]: None}
+
+    again = edition.post("/certificates", headers=edition.operator, json={}).json
+    assert [c for c in again["issued"] if c["participant_id"] == pid] == []

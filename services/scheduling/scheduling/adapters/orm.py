@@ -104,10 +104,12 @@ attendance = Table(
     Column("marked_at", DateTime(timezone=True), nullable=False),
 )
 
-# One certificate of attendance per person and edition. ``sessions`` is the
-# list of sessions attended as issued ([{session_id, kind, title, starts_at,
-# ends_at}]); ``holder_name`` is blanked and ``erased`` set by roster.erased,
-# and the certificate stays valid.
+# Certificates of attendance: one current per person and edition (a person
+# who attends more sessions later gets a new one, and the old one points to
+# it with ``superseded_by``). ``sessions`` is the list of sessions attended
+# as issued ([{session_id, kind, title, starts_at, ends_at}]);
+# ``holder_name`` is blanked and ``erased`` set by roster.erased, and the
+# certificate stays valid.
 certificates = Table(
     "certificates", metadata,
     Column("id", String(64), primary_key=True),
@@ -122,6 +124,7 @@ certificates = Table(
     Column("hours", Float, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("erased", Boolean, nullable=False),
+    Column("superseded_by", String(64)),
     UniqueConstraint("code", name="uq_certificates_code"),
-    UniqueConstraint("participant_id", name="uq_certificates_participant_id"),
+    Index("ix_certificates_participant_id", "participant_id"),
 )

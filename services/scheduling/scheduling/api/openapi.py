@@ -114,14 +114,20 @@ SPEC = {
                 "entity_name": _NULLABLE_TEXT, "hours": {"type": "number"},
                 "sessions": {"type": "array", "items": _SESSION_ATTENDED},
                 "issued_at": {"type": "string", "format": "date-time"},
-                "verify_path": {"type": "string"}}},
+                "verify_path": {"type": "string"},
+                "superseded_by": {"type": ["string", "null"],
+                                  "description": "the newer certificate of the same person"},
+                "replaces": {"type": ["string", "null"],
+                             "description": "the certificate this one superseded (on issuing)"}}},
             "Certificates": {"type": "object", "properties": {
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}}}},
             "Issued": {"type": "object", "required": ["issued", "already_issued"], "properties": {
                 "issued": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}},
                 "already_issued": {"type": "integer"}}},
             "Verification": {"type": "object", "properties": {
-                "valid": {"type": "boolean"}, "code": {"type": "string"},
+                "valid": {"type": "boolean",
+                          "description": "false when a newer certificate superseded this one"},
+                "superseded": {"type": "boolean"}, "code": {"type": "string"},
                 "holder_name": _NULLABLE_TEXT, "erased": {"type": "boolean"},
                 "entity_name": _NULLABLE_TEXT, "role": {"type": "string"},
                 "hours": {"type": "number"},
@@ -238,9 +244,11 @@ SPEC = {
         "/api/scheduling/v1/certificates": {
             "post": _op(
                 "Issue a certificate of attendance to every person present at one or more "
-                "sessions not cancelled who has none yet, within the scope (session_id, "
-                "adhesion_id, or everyone); each is announced as roster.certificate.issued. "
-                "Issuing again issues nothing new", "operator",
+                "sessions not cancelled who has none yet, or whose current certificate lacks "
+                "sessions attended since (the new one supersedes it: `replaces`), within the "
+                "scope (session_id, adhesion_id, or everyone); each is announced as "
+                "roster.certificate.issued. Issuing again with nothing new attended issues "
+                "nothing (`already_issued` counts those up to date)", "operator",
                 body={"type": "object", "properties": {"session_id": {"type": "string"},
                                                        "adhesion_id": {"type": "string"}}},
                 body_required=False, errors=("404", "422"), schema="Issued"),
