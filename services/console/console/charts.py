@@ -47,8 +47,8 @@ def cumulative(days: list[tuple[date, int]], deadline: date, title: str,
         return top + plot_h * (1 - value / peak)
 
     body = []
-    for tick in range(5):
-        value = peak * tick / 4
+    for tick in range(6):
+        value = peak * tick / 5
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" '
                     f'y2="{y(value):.1f}" stroke="{GRID}"/>'
                     f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
@@ -72,10 +72,11 @@ def cumulative(days: list[tuple[date, int]], deadline: date, title: str,
     return _svg(width, height, title, body)
 
 
-def bars(items: list[tuple[str, int]], title: str, width: int = 720) -> str:
-    """Horizontal bars, largest first, one row per label."""
+def bars(items: list[tuple[str, int]], title: str, width: int = 460) -> str:
+    """Horizontal bars, largest first, one row per label (drawn for a half-
+    width column, so that its text reads at the page's size)."""
     items = sorted(items, key=lambda item: (-item[1], item[0]))
-    row, label_w, right = 22, 210, 48
+    row, label_w, right = 22, 170, 40
     height = max(row * len(items) + 8, 30)
     peak = max([value for _, value in items] or [1]) or 1
     body = []

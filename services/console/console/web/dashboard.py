@@ -10,8 +10,12 @@ from .. import charts
 from .guard import bp, fetch, parse_instant, requires, ROME
 
 KINDS = {"comune": "Comuni", "unione_di_comuni": "Unioni di comuni",
-         "comunita_montana": "Comunità montane", "provincia": "Province",
-         "citta_metropolitana": "Città metropolitane"}
+         "unione_montana": "Unioni montane", "comunita_montana": "Comunità montane",
+         "comunita_isolana": "Comunità isolane", "consorzio_di_comuni": "Consorzi di comuni",
+         "provincia": "Province", "provincia_autonoma": "Province autonome",
+         "libero_consorzio": "Liberi consorzi comunali",
+         "citta_metropolitana": "Città metropolitane",
+         "unita_non_amministrativa": "Unità non amministrative"}
 STATUSES = {"pending_confirmation": "In attesa di conferma", "confirmed": "Confermate",
             "withdrawn": "Ritirate"}
 

@@ -17,6 +17,8 @@ from .. import audit, users
 from ..gateway import ServiceError
 
 ROME = ZoneInfo("Europe/Rome")
+ROLE_LABELS = {"amministratore": "Amministratore", "dirigente": "Dirigente",
+               "funzionario": "Funzionario"}
 SERVICE_NAMES = {"registry": "anagrafe degli enti", "enrolment": "adesioni",
                  "scheduling": "pianificazione", "notify": "comunicazioni"}
 
@@ -57,7 +59,8 @@ def _check_csrf():
 def _template_globals():
     return {"csrf_token": session.get("csrf", ""), "user": g.get("user"),
             "when": italian_instant, "day": italian_day, "number": italian_number,
-            "service_name": SERVICE_NAMES}
+            "service_name": SERVICE_NAMES,
+            "role_label": lambda role: ROLE_LABELS.get(role or "", role or "—")}
 
 
 def start_session(user: users.User) -> None:
