@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 
 from ..gateway import ServiceError
-from .guard import bp, call, failure, fetch, record, requires
+from .dashboard import KINDS
+from .guard import ROLE_LABELS, bp, call, failure, fetch, record, requires
 
 MIMETYPES = {"csv": "text/csv", "pdf": "application/pdf",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -15,6 +16,9 @@ LABELS = {"region": "Regione", "province": "Provincia", "kind": "Tipo di ente", 
           "sessions_held": "Sessioni svolte", "hours_delivered": "Ore erogate",
           "in_person": "Giornate in presenza", "webinar": "Webinar", "total": "Totale",
           "hours": "Ore"}
+TOTALS_ORDER = ("people_trained", "bodies_trained", "sessions_held", "hours_delivered",
+                "participant_hours")
+VALUE_LABELS = {"kind": KINDS, "role": ROLE_LABELS}
 SECTIONS = (("by_region", "Per regione"), ("by_province", "Per provincia"),
             ("by_kind", "Per tipo di ente"), ("by_role", "Per ruolo"))
 
@@ -23,9 +27,14 @@ SECTIONS = (("by_region", "Per regione"), ("by_province", "Per provincia"),
 @requires("viewer")
 def indicators():
     found = fetch("scheduling", "/indicators") or {}
+    totals = found.get("totals") or {}
+    ordered = {k: totals[k] for k in TOTALS_ORDER if k in totals}
+    found["totals"] = ordered | {k: v for k, v in totals.items() if k not in ordered}
     sections = []
     for key, title in SECTIONS:
-        rows = found.get(key) or []
+        rows = [{column: VALUE_LABELS.get(column, {}).get(value, value)
+                 if isinstance(value, str) else value for column, value in row.items()}
+                for row in found.get(key) or []]
         columns = sorted(rows[0].keys(), key=lambda c: isinstance(rows[0][c], (int, float))
                          ) if rows else []
         sections.append({"title": title, "columns": columns, "rows": rows})
