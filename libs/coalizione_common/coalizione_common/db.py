@@ -2,6 +2,7 @@
 (events waiting to be published) and the inbox (events already handled)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table,
@@ -89,13 +90,21 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
 
 def upsert(session, table: Table, values: dict, key: tuple[str, ...]) -> None:
     """Insert ``values`` into ``table`` or update the row with the same ``key``."""
+    statement = _upsert_statement(session.get_bind().dialect.name, table, tuple(values),
+                                  tuple(key))
+    session.execute(statement, values)
+
+
+@lru_cache(maxsize=512)
+def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...],
+                      key: tuple[str, ...]):
+    """The upsert of these columns, built once: building an INSERT ... ON
+    CONFLICT construct costs more than running it."""
     from sqlalchemy.dialects import postgresql, sqlite
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values)
-    changes = {k: statement.excluded[k] for k in values if k not in key}
-    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=changes)
-                    if changes else statement.on_conflict_do_nothing())
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    changes = {k: insert.excluded[k] for k in columns if k not in key}
+    return (insert.on_conflict_do_update(index_elements=list(key), set_=changes)
+            if changes else insert.on_conflict_do_nothing())
 
 
 OUTBOX_CHANNEL = "coalizione_outbox"
