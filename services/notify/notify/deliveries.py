@@ -28,12 +28,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import timedelta
 from types import SimpleNamespace
 from email import message_from_string, policy
 from email.utils import format_datetime, formataddr
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -70,16 +71,29 @@ def _insert(session: Session):
             else sqlite.insert)
 
 
+@lru_cache(maxsize=None)
+def _new_delivery(dialect: str):
+    """INSERT of a delivery that adds nothing when its id is recorded,
+    built once (building it costs more CPU than running it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(deliveries).on_conflict_do_nothing()
+
+
 def queue(session: Session, runtime, *, occasion: str, event_id: str, template: str,
           recipient: Recipient, context: dict, adhesion_id: str | None = None,
-          subject_id: str | None = None, attachments=()) -> str | None:
+          subject_id: str | None = None, attachments=(),
+          check_existing: bool = True) -> str | None:
     """Record one message to send, unless the same (occasion, template,
     recipient) was recorded before; returns the new delivery's id or None.
 
     ``attachments`` may be a callable, called only when the message is new.
+    Without ``check_existing`` the message is rendered before that is known
+    (one statement less): for an occasion that is the event just claimed in
+    the inbox, which only a replay finds recorded.
     """
     did = delivery_id(occasion, template, recipient.id)
-    if session.execute(select(deliveries.c.id).where(deliveries.c.id == did)).first():
+    if check_existing and session.execute(select(deliveries.c.id)
+                                          .where(deliveries.c.id == did)).first():
         return None
     config = runtime.notify
     now = runtime.clock.now()
@@ -89,12 +103,14 @@ def queue(session: Session, runtime, *, occasion: str, event_id: str, template: 
     message = assemble(rendered, sender=config.mail_from, to_name=recipient.name,
                        to_address=recipient.email, msg_id=mid, date_=now, attachments=files,
                        headers={"X-Coalizione-Template": template})
-    session.execute(_insert(session)(deliveries).values(
+    added = session.execute(_new_delivery(session.get_bind().dialect.name), dict(
         id=did, event_id=event_id, occasion=occasion[:200], template=template,
         recipient_id=recipient.id, recipient_address=recipient.email, adhesion_id=adhesion_id,
         subject_id=subject_id, state=QUEUED, attempts=0, message_id=mid, message=message,
         subject=rendered.subject, next_attempt_at=now, created_at=now,
-        updated_at=now).on_conflict_do_nothing())
+        updated_at=now)).rowcount
+    if not added:
+        return None
     log.info("queued %s for %s", template, recipient.id, extra={"delivery_id": did})
     return did
 
@@ -223,25 +239,14 @@ class Sender:
 
     def claim_many(self, limit: int) -> list:
         """Up to ``limit`` due deliveries, oldest due first, each marked
-        ``sending`` with its attempt counted, in one transaction."""
+        ``sending`` with its attempt counted, in one statement."""
         now = self.runtime.clock.now()
         stale = now - timedelta(seconds=self.config.sending_lease)
-        due = or_(and_(deliveries.c.state.in_((QUEUED, RETRY)),
-                       deliveries.c.next_attempt_at <= now),
-                  and_(deliveries.c.state == SENDING, deliveries.c.updated_at <= stale))
         with Session(self.engine) as session, session.begin():
-            rows = session.execute(
-                select(deliveries).where(due, deliveries.c.message.is_not(None))
-                .order_by(deliveries.c.next_attempt_at).limit(max(1, limit))
-                .with_for_update(skip_locked=True)).all()
-            if not rows:
-                return []
-            session.execute(update(deliveries)
-                            .where(deliveries.c.id.in_([row.id for row in rows]))
-                            .values(state=SENDING, attempts=deliveries.c.attempts + 1,
-                                    updated_at=now))
-        return [SimpleNamespace(**{**row._asdict(), "attempts": row.attempts + 1,
-                                   "state": SENDING, "updated_at": now}) for row in rows]
+            rows = session.execute(_CLAIM, {"now": now, "stale": stale,
+                                            "limit": max(1, limit)}).all()
+        rows.sort(key=lambda row: row.next_attempt_at)
+        return [SimpleNamespace(**{**row._asdict(), "updated_at": now}) for row in rows]
 
     def attempt(self, row, transport=None) -> str:
         """Send one claimed row (through ``transport``, e.g. an SMTP session,
@@ -275,9 +280,8 @@ class Sender:
         if state == RETRY:
             values["next_attempt_at"] = now + self.config.backoff(row.attempts)
         with Session(self.engine) as session, session.begin():
-            changed = session.execute(update(deliveries).where(
-                deliveries.c.id == row.id, deliveries.c.state == SENDING,
-                deliveries.c.attempts == row.attempts).values(**values)).rowcount
+            changed = session.execute(_OUTCOME, {
+                **values, "claimed_id": row.id, "claimed_attempt": row.attempts}).rowcount
             if not changed:
                 log.warning("delivery %s was taken over by another sender", row.id)
                 return state
@@ -290,6 +294,31 @@ class Sender:
         log.log(level, "delivery %s: %s%s", row.id, state, f" ({reason})" if reason else "",
                 extra={"delivery_id": row.id, "attempt": row.attempts})
         return state
+
+
+# The sender's statements, built once (building costs more CPU than running
+# them). The claim locks due rows (SKIP LOCKED on PostgreSQL), marks them
+# ``sending`` and counts their attempt, and returns them.
+_NOW = bindparam("now", type_=deliveries.c.updated_at.type)
+_DUE = (select(deliveries.c.id)
+        .where(or_(and_(deliveries.c.state.in_((QUEUED, RETRY)),
+                        deliveries.c.next_attempt_at <= _NOW),
+                   and_(deliveries.c.state == SENDING,
+                        deliveries.c.updated_at <= bindparam(
+                            "stale", type_=deliveries.c.updated_at.type))),
+               deliveries.c.message.is_not(None))
+        .order_by(deliveries.c.next_attempt_at).limit(bindparam("limit"))
+        .with_for_update(skip_locked=True))
+_CLAIM = (update(deliveries).where(deliveries.c.id.in_(_DUE.scalar_subquery()))
+          .values(state=SENDING, attempts=deliveries.c.attempts + 1, updated_at=_NOW)
+          .returning(*deliveries.c))
+
+
+# An outcome (the columns set come with the parameters), written only while
+# the row is in the attempt that claimed it.
+_OUTCOME = update(deliveries).where(deliveries.c.id == bindparam("claimed_id"),
+                                    deliveries.c.state == SENDING,
+                                    deliveries.c.attempts == bindparam("claimed_attempt"))
 
 
 def _die(reason: str) -> None:

@@ -61,7 +61,7 @@ def roster_updated(runtime, session: Session, envelope: Envelope) -> None:
     current = replica.apply_roster(session, data, now)
     if not current:
         log.info("roster of %s older than the one stored", data["adhesion_id"])
-    adhesion = replica.adhesion(session, data["adhesion_id"])
+    adhesion, waiting = replica.adhesion_and_waiting(session, data["adhesion_id"])
     template = ROSTER_TEMPLATES.get(data.get("reason") or "")
     links = data.get("links") or {}
     contact = adhesion["contact"] if adhesion else None
@@ -82,10 +82,11 @@ def roster_updated(runtime, session: Session, envelope: Envelope) -> None:
             attachments = lambda: [scheda_pdf(snapshot, contact, adhesion["participants"], now)]
         queue(session, runtime, occasion=envelope.id, event_id=envelope.id, template=template,
               recipient=recipient(contact), context=context, adhesion_id=adhesion["adhesion_id"],
-              subject_id=adhesion["adhesion_id"], attachments=attachments)
-    if adhesion and adhesion["status"] != "withdrawn":
+              subject_id=adhesion["adhesion_id"], attachments=attachments,
+              check_existing=False)
+    if adhesion and adhesion["status"] != "withdrawn" and waiting.assignments:
         invite(runtime, session, envelope, adhesion_id=adhesion["adhesion_id"])
-    if current:
+    if current and waiting.certificates:
         send_waiting_certificates(runtime, session, data["adhesion_id"])
     _fault_after_commit(runtime, session)
 

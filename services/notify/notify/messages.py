@@ -75,7 +75,8 @@ def entity_label(entity: dict) -> str:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True)
+                      lstrip_blocks=True, keep_trailing_newline=True,
+                      auto_reload=False)  # templates ship with the code: no stat() per render
     env.filters.update(data=italian_date, ora=italian_time, data_ora=italian_datetime,
                        tema=topic_label, ente=entity_label, numero=italian_number)
     return env

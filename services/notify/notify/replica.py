@@ -4,14 +4,17 @@ and assignments (assignment.*)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coalizione_common.clock import parse_instant
 from coalizione_common.db import upsert
 
-from .adapters.orm import adhesions, assignments, erased_people, people, sessions
+from .adapters.orm import adhesions, assignments, certificates, erased_people, people, sessions
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -39,15 +42,31 @@ def topics_of(data: dict) -> list[dict]:
     return topics
 
 
+# Statements of the hot path (every submission), built once: building
+# them costs more CPU than running them.
+_ADHESION_ID = bindparam("adhesion_id")
+_STORED_ROSTER = select(
+    adhesions.c.changed_at,
+    exists().where(people.c.adhesion_id == _ADHESION_ID).label("has_people"),
+    exists().where(erased_people.c.adhesion_id == _ADHESION_ID).label("has_erased"),
+).where(adhesions.c.adhesion_id == _ADHESION_ID)
+
+
+def _stored_roster(session: Session, adhesion_id: str):
+    """The stored adhesion's ``changed_at``, and whether any of its people
+    are stored (``has_people``) or were erased (``has_erased``), in one
+    round trip; None when the adhesion is unknown."""
+    return session.execute(_STORED_ROSTER, {"adhesion_id": adhesion_id}).first()
+
+
 def apply_roster(session: Session, data: dict, now: datetime) -> bool:
     """Store the roster of ``roster.updated``; False if a newer one is
     already stored (the event is then older news)."""
     adhesion_id = data["adhesion_id"]
     changed_at = instant(data.get("changed_at")) or now
-    current = session.execute(select(adhesions.c.changed_at)
-                              .where(adhesions.c.adhesion_id == adhesion_id)).first()
-    if current is not None and current.changed_at is not None \
-            and aware(current.changed_at) > changed_at:
+    stored = _stored_roster(session, adhesion_id)
+    if stored is not None and stored.changed_at is not None \
+            and aware(stored.changed_at) > changed_at:
         return False
     contact = data.get("contact") or {}
     links = data.get("links") or {}
@@ -66,11 +85,14 @@ def apply_roster(session: Session, data: dict, now: datetime) -> bool:
         values["confirm_url"] = None
         values["confirm_expires_at"] = None
     upsert(session, adhesions, values, ("adhesion_id",))
-    session.execute(delete(people).where(people.c.adhesion_id == adhesion_id))
+    if stored is None or stored.has_people:
+        session.execute(delete(people).where(people.c.adhesion_id == adhesion_id))
     # A roster older than an erasure (a replayed dead letter) must not bring
     # an erased person back.
-    gone = set(session.execute(select(erased_people.c.person_id)
-                               .where(erased_people.c.adhesion_id == adhesion_id)).scalars())
+    gone = set()
+    if stored is None or stored.has_erased:
+        gone = set(session.execute(select(erased_people.c.person_id)
+                                   .where(erased_people.c.adhesion_id == adhesion_id)).scalars())
     rows = []
     if contact.get("id") and contact.get("email") and contact["id"] not in gone:
         rows.append({"person_id": contact["id"], "adhesion_id": adhesion_id, "is_contact": True,
@@ -90,31 +112,69 @@ def apply_roster(session: Session, data: dict, now: datetime) -> bool:
 
 def apply_status(session: Session, adhesion_id: str, entity_code: str, status: str,
                  at: datetime | None, now: datetime) -> None:
-    """An adhesion.* event: keep the status current, even before its roster."""
-    current = session.execute(select(adhesions.c.changed_at)
-                              .where(adhesions.c.adhesion_id == adhesion_id)).first()
-    if current is None:
-        session.execute(adhesions.insert().values(
-            adhesion_id=adhesion_id, entity_code=entity_code or "",
-            entity={"code": entity_code}, status=status, webinar_topics=[], changed_at=at,
-            updated_at=now))
-    elif current.changed_at is None or at is None or aware(current.changed_at) <= at:
-        session.execute(update(adhesions).where(adhesions.c.adhesion_id == adhesion_id)
-                        .values(status=status, changed_at=at, updated_at=now))
+    """An adhesion.* event: keep the status current, even before its roster
+    (one statement: insert the adhesion, or update it unless what is stored
+    changed later than ``at``)."""
+    session.execute(_status_upsert(session.get_bind().dialect.name), {
+        "adhesion_id": adhesion_id, "entity_code": entity_code or "",
+        "entity": {"code": entity_code}, "status": status, "webinar_topics": [],
+        "changed_at": at, "updated_at": now})
+
+
+@lru_cache(maxsize=None)
+def _status_upsert(dialect: str):
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(adhesions)
+    incoming = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=["adhesion_id"],
+        set_={"status": incoming.status, "changed_at": incoming.changed_at,
+              "updated_at": incoming.updated_at},
+        where=or_(adhesions.c.changed_at.is_(None), incoming.changed_at.is_(None),
+                  adhesions.c.changed_at <= incoming.changed_at))
+
+
+class Waiting(NamedTuple):
+    """What else an adhesion has that its roster may call for: active
+    assignments (invitations) and certificates (mailed once the holder is
+    known)."""
+
+    assignments: bool
+    certificates: bool
+
+
+_PERSON = [column.label(f"person_{column.name}") for column in people.c]
+_ADHESION = (select(adhesions, *_PERSON)
+             .outerjoin(people, people.c.adhesion_id == adhesions.c.adhesion_id)
+             .where(adhesions.c.adhesion_id == _ADHESION_ID)
+             .order_by(people.c.name, people.c.person_id))
+_ADHESION_AND_WAITING = _ADHESION.add_columns(
+    exists().where(assignments.c.adhesion_id == _ADHESION_ID,
+                   assignments.c.status == "active").label("waiting_assignments"),
+    exists().where(certificates.c.adhesion_id == _ADHESION_ID).label("waiting_certificates"))
 
 
 def adhesion(session: Session, adhesion_id: str) -> dict | None:
     """The adhesion with ``contact`` and ``participants`` (dicts), or None."""
-    row = session.execute(select(adhesions).where(adhesions.c.adhesion_id == adhesion_id)).first()
-    if row is None:
-        return None
-    found = dict(row._mapping)
+    return adhesion_and_waiting(session, adhesion_id, waiting=False)[0]
+
+
+def adhesion_and_waiting(session: Session, adhesion_id: str,
+                         waiting: bool = True) -> tuple[dict | None, Waiting | None]:
+    """:func:`adhesion` and, with ``waiting``, what else it has
+    (:class:`Waiting`), in one statement."""
+    rows = session.execute(_ADHESION_AND_WAITING if waiting else _ADHESION,
+                           {"adhesion_id": adhesion_id}).all()
+    if not rows:
+        return None, None
+    first = rows[0]._mapping
+    found = {column.name: first[column] for column in adhesions.c}
     found["confirm_expires_at"] = aware(found["confirm_expires_at"])
-    persons = session.execute(select(people).where(people.c.adhesion_id == adhesion_id)
-                              .order_by(people.c.name, people.c.person_id)).all()
-    found["contact"] = next((dict(p._mapping) for p in persons if p.is_contact), None)
-    found["participants"] = [dict(p._mapping) for p in persons if not p.is_contact]
-    return found
+    persons = [{column.name: row._mapping[label] for column, label in zip(people.c, _PERSON)}
+               for row in rows if row._mapping[_PERSON[0]] is not None]
+    found["contact"] = next((p for p in persons if p["is_contact"]), None)
+    found["participants"] = [p for p in persons if not p["is_contact"]]
+    return found, (Waiting(first["waiting_assignments"], first["waiting_certificates"])
+                   if waiting else None)
 
 
 def person(session: Session, person_id: str) -> dict | None:
