@@ -45,8 +45,7 @@ def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelop
     longer chosen loses its webinar assignment."""
     data = envelope.data
     adhesion_id = data["adhesion_id"]
-    row = session.execute(select(adhesions).where(adhesions.c.adhesion_id == adhesion_id)
-                          ).mappings().first()
+    row, new = _stored_adhesion(session, adhesion_id)
     values = dict(row) if row else {
         "adhesion_id": adhesion_id, "entity_code": data.get("entity_code") or
         (data.get("entity") or {}).get("code"), "entity_name": None, "region": None,
@@ -76,20 +75,41 @@ def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelop
         raise ValueError(f"{kind} for {adhesion_id} names no entity")
     values["updated_at"] = runtime.clock.now()
     upsert(session, adhesions, values, key=("adhesion_id",))
+    session.info.setdefault(_WRITTEN, {})[adhesion_id] = (dict(values), new)
+    active = [] if new else _active(session, adhesion_id)
     if values["status"] == "withdrawn":
-        for a in _active(session, adhesion_id):
+        for a in active:
             _cancel_assignment(runtime, session, a)
         session.execute(delete(waiting_list).where(waiting_list.c.adhesion_id == adhesion_id))
     elif row:
         topics = set(values["webinar_topics"])
         renamed = _ids(values["participants"]) != _ids(row["participants"])
-        for a in _active(session, adhesion_id):
+        for a in active:
             held = get_session(session, a["session_id"])
             dropped = held["kind"] == "webinar" and held["topic"] not in topics
             if dropped or renamed:
                 _cancel_assignment(runtime, session, a)
             if renamed and not dropped:
                 _create_assignment(runtime, session, a["session_id"], values, a["pinned"])
+
+
+# The adhesions record_adhesion wrote in a transaction (a consumer batch
+# often brings adhesion.submitted and roster.updated of one submission).
+_WRITTEN = "scheduling.adhesions_written"
+
+
+def _stored_adhesion(session: Session, adhesion_id: str) -> tuple[dict | None, bool]:
+    """Our view of an adhesion (None if unknown), and whether it is new in
+    this transaction: then it has no assignments, since every way of
+    assigning a body reads its stored adhesion first. One written earlier
+    in the transaction is taken as written, not read again."""
+    written = session.info.get(_WRITTEN, {})
+    if adhesion_id in written:
+        values, new = written[adhesion_id]
+        return dict(values), new
+    row = session.execute(select(adhesions).where(adhesions.c.adhesion_id == adhesion_id)
+                          ).mappings().first()
+    return (dict(row) if row else None), row is None
 
 
 def _roster(incoming: list[dict], known: list[dict]) -> list[dict]:
@@ -114,6 +134,7 @@ def erase_people(runtime: ServiceRuntime, session: Session, envelope: Envelope) 
                   for p in row["participants"]]
         session.execute(update(adhesions).where(adhesions.c.adhesion_id == adhesion_id)
                         .values(participants=people, updated_at=runtime.clock.now()))
+    session.info.get(_WRITTEN, {}).pop(adhesion_id, None)
     if erased:
         session.execute(update(certificates).where(certificates.c.participant_id.in_(erased))
                         .values(holder_name=None, erased=True))
