@@ -22,18 +22,3 @@ class RecordingTransport:
 
     def to(self, address: str):
         return [m for _, r, m in self.sent if r == address]
-
-
-def pdf_text(content: bytes) -> str:
-    """The text drawn on the pages of a PDF written by fpdf2 (core fonts,
-    Flate-compressed content streams), for assertions."""
-    import re
-    import zlib
-    chunks = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
-        try:
-            page = zlib.decompress(stream)
-        except zlib.error:
-            page = stream
-        chunks.extend(m.decode("latin-1") for m in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", page))
-    return "\n".join(c.replace("\\(", "(").replace("\\)", ")").replace("\\\\", "\\") for c in chunks)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from services.notify.tests.builders import Body, envelope
-from services.notify.tests.conftest import delivery_rows, outbox_events
-from services.notify.tests.fakes import pdf_text
+from services.notify.tests.conftest import delivery_rows
+from tests.support.pdf import pdf_text
 
 
 def certificate_issued(body: Body, person: dict | None = None, **overrides):

@@ -16,7 +16,7 @@ from coalizione_common.clock import parse_instant
 from notify.adapters.orm import deliveries
 from notify.app import create_app
 from services.notify.tests.builders import NOW, Body, Training
-from services.notify.tests.fakes import pdf_text
+from tests.support.pdf import pdf_text
 from services.notify.tests.live import Live, fast_config, worker_process
 from services.notify.tests.smtp_server import SmtpServer
 from tests.support.backbone import wait_for

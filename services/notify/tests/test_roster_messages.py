@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from services.notify.tests.builders import Body
 from services.notify.tests.conftest import delivery_rows, outbox_events
-from services.notify.tests.fakes import pdf_text
+from tests.support.pdf import pdf_text
 
 
 def attachments(message):

@@ -5,7 +5,9 @@ import uuid
 
 import pytest
 
-from .trained import open_edition, pdf_text
+from tests.support.pdf import pdf_text
+
+from .trained import open_edition
 
 
 @pytest.fixture(scope="module")

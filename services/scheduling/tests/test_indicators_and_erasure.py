@@ -12,7 +12,9 @@ from openpyxl import load_workbook
 from coalizione_common.clock import parse_instant
 
 from .builders import deliver, roster
-from .trained import open_edition, pdf_text
+from tests.support.pdf import pdf_text
+
+from .trained import open_edition
 
 
 @pytest.fixture

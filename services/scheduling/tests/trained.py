@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import uuid
-import zlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -99,16 +97,3 @@ def outbox(runtime, type_=None) -> list[dict]:
         if type_:
             query = query.where(table.c.type == type_)
         return [json.loads(b) for b in conn.execute(query).scalars()]
-
-
-def pdf_text(body: bytes) -> str:
-    """The text drawn on the pages of an fpdf2 document (its content streams)."""
-    assert body.startswith(b"%PDF-")
-    chunks = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
-        try:
-            chunks.append(zlib.decompress(stream).decode("latin-1"))
-        except zlib.error:
-            chunks.append(stream.decode("latin-1"))
-    shown = re.findall(r"\(((?:\\.|[^\\)])*)\)\s*Tj", "".join(chunks))
-    return "".join(re.sub(r"\\(.)", r"\1", s) for s in shown)
