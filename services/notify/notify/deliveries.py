@@ -27,6 +27,7 @@ import signal
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import timedelta
@@ -36,6 +37,7 @@ from email.utils import format_datetime, formataddr
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .adapters.orm import deliveries, people
@@ -180,6 +182,9 @@ class Sender:
         """Attempt every due delivery (at most ``limit``); returns how many."""
         done = 0
         smtp = self._session()
+        # One database connection for the run's claims and outcomes (a
+        # checkout from the pool pings the server first).
+        self._local.db = self.engine.connect()
         try:
             while limit is None or done < limit:
                 size = self.config.claim_batch if limit is None \
@@ -196,6 +201,8 @@ class Sender:
         except BaseException:
             self._close_session()
             raise
+        finally:
+            self._release_db()
         self._local.used_at = time.monotonic() if done else getattr(self._local, "used_at", 0.0)
         if not self.keep_connection or time.monotonic() - self._local.used_at > SMTP_KEEP_IDLE:
             self._close_session()
@@ -207,6 +214,22 @@ class Sender:
             self.on_backlog()
         elif not full:
             self.backlog.clear()
+
+    def _release_db(self) -> None:
+        db, self._local.db = getattr(self._local, "db", None), None
+        if db is not None:
+            db.close()
+
+    @contextmanager
+    def _transaction(self):
+        """A transaction on the run's connection, else on a new one."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            with self.engine.begin() as connection:
+                yield connection
+        else:
+            with db.begin():
+                yield db
 
     def _session(self):
         smtp = getattr(self._local, "smtp", None)
@@ -242,8 +265,8 @@ class Sender:
         ``sending`` with its attempt counted, in one statement."""
         now = self.runtime.clock.now()
         stale = now - timedelta(seconds=self.config.sending_lease)
-        with Session(self.engine) as session, session.begin():
-            rows = session.execute(_CLAIM, {"now": now, "stale": stale,
+        with self._transaction() as connection:
+            rows = connection.execute(_CLAIM, {"now": now, "stale": stale,
                                             "limit": max(1, limit)}).all()
         rows.sort(key=lambda row: row.next_attempt_at)
         return [SimpleNamespace(**{**row._asdict(), "updated_at": now}) for row in rows]
@@ -279,21 +302,37 @@ class Sender:
             values["sent_at"] = now
         if state == RETRY:
             values["next_attempt_at"] = now + self.config.backoff(row.attempts)
-        with Session(self.engine) as session, session.begin():
-            changed = session.execute(_OUTCOME, {
-                **values, "claimed_id": row.id, "claimed_attempt": row.attempts}).rowcount
-            if not changed:
-                log.warning("delivery %s was taken over by another sender", row.id)
-                return state
-            if state == SENT:
-                self.runtime.emit(session, "notification.sent", row.subject_id, outcome_data(row))
-            elif state == FAILED:
-                self.runtime.emit(session, "notification.failed", row.subject_id,
-                                  outcome_data(row, reason))
+        try:
+            changed = self._write_outcome(row, state, reason, values)
+        except DBAPIError as exc:
+            # The run's connection was lost (e.g. its server process ended)
+            # while the message went out: the outcome is written again on a
+            # new one (applied once: only while the row is in this attempt).
+            if not exc.connection_invalidated or getattr(self._local, "db", None) is None:
+                raise
+            log.warning("connection lost recording %s: recording it again", row.id)
+            self._release_db()
+            changed = self._write_outcome(row, state, reason, values)
+        if not changed:
+            log.warning("delivery %s was taken over by another sender", row.id)
+            return state
         level = logging.WARNING if state != SENT else logging.INFO
         log.log(level, "delivery %s: %s%s", row.id, state, f" ({reason})" if reason else "",
                 extra={"delivery_id": row.id, "attempt": row.attempts})
         return state
+
+
+    def _write_outcome(self, row, state: str, reason: str | None, values: dict) -> bool:
+        with self._transaction() as connection:
+            changed = connection.execute(_OUTCOME, {
+                **values, "claimed_id": row.id, "claimed_attempt": row.attempts}).rowcount
+            if changed and state == SENT:
+                self.runtime.emit(connection, "notification.sent", row.subject_id,
+                                  outcome_data(row))
+            elif changed and state == FAILED:
+                self.runtime.emit(connection, "notification.failed", row.subject_id,
+                                  outcome_data(row, reason))
+        return bool(changed)
 
 
 # The sender's statements, built once (building costs more CPU than running

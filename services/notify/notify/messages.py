@@ -135,8 +135,8 @@ def assemble(rendered: Rendered, *, sender: str, to_name: str, to_address: str,
     """
     to = formataddr((to_name, to_address)) if to_name else to_address
     top = [_header("Subject", rendered.subject), _header("From", sender),
-           _fold_header("To", to), _header("Date", format_datetime(date_)),
-           _fold_header("Message-ID", msg_id), _header("Auto-Submitted", "auto-generated")]
+           _fold_address("To", to), _header("Date", format_datetime(date_)),
+           _fold_message_id(msg_id), _header("Auto-Submitted", "auto-generated")]
     top += [_header(name, value) for name, value in (headers or {}).items()]
     top.append(_MIME_VERSION)
     body = _alternative(rendered.text, rendered.html)
@@ -159,6 +159,35 @@ def _fold_header(name: str, value: str) -> str:
     """``name: value`` as ``policy.SMTP`` writes it: RFC 2047 encoded words
     for what is not ASCII, folded at 78 characters, CRLF."""
     return _SMTP.fold(*_SMTP.header_store_parse(name, value))
+
+
+# Values ``policy.SMTP`` writes back unchanged: plain ASCII words (no
+# character the parser would quote, decode or escape), short enough not to
+# be folded. ``test_message_assembly`` holds the fast path to the ``email``
+# package's output, byte for byte, on many generated values.
+_WORD = r"[A-Za-z0-9_+-]+"
+_DOT_ATOM = rf"{_WORD}(?:\.{_WORD})*"
+_DOMAIN = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_ADDRESS = re.compile(
+    rf"(?:[A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)* <{_DOT_ATOM}@{_DOMAIN}>|{_DOT_ATOM}@{_DOMAIN})")
+_PLAIN_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOMAIN}>")
+_PLAIN_LENGTH = 76  # the folding starts beyond 78 characters; kept clear of it
+
+
+def _fold_address(name: str, value: str) -> str:
+    """:func:`_fold_header` of an address header, without parsing it when
+    it is plain (``Maria Rossi <maria.rossi@comune.example.it>``)."""
+    if len(name) + 2 + len(value) <= _PLAIN_LENGTH and _PLAIN_ADDRESS.fullmatch(value):
+        return f"{name}: {value}\r\n"
+    return _fold_header(name, value)
+
+
+def _fold_message_id(value: str) -> str:
+    """:func:`_fold_header` of ``Message-ID``, without parsing a plain one
+    (``<delivery id@domain>``)."""
+    if len(value) + 12 <= _PLAIN_LENGTH and _PLAIN_MESSAGE_ID.fullmatch(value):
+        return f"Message-ID: {value}\r\n"
+    return _fold_header("Message-ID", value)
 
 
 @lru_cache(maxsize=512)

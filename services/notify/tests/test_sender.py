@@ -215,3 +215,46 @@ def test_an_idle_helper_sender_does_not_look_for_work_unless_there_is_a_backlog(
         notify.handle(Body().roster("submitted"))
     first.run()  # its first claim fills its batch: the helpers are called
     assert len(notify.transport.sent) == 4 and helper.wake.is_set()
+
+
+def test_a_run_keeps_one_database_connection_and_records_again_when_it_was_lost(
+        notify, monkeypatch):
+    """A run claims and records on one connection; if that connection is
+    lost while a message goes out, the outcome is written on a new one,
+    once, and the rest of the run goes on."""
+    from sqlalchemy.exc import DBAPIError
+
+    bodies = [Body() for _ in range(3)]
+    for body in bodies:
+        notify.handle(body.roster("submitted"))
+    sender = Sender(notify)
+    checkouts = []
+    connect = type(notify.engine).connect
+    monkeypatch.setattr(type(notify.engine), "connect",
+                        lambda engine: checkouts.append(1) or connect(engine))
+    write = Sender._write_outcome
+    lost = []
+
+    def lose_once(self, *args):
+        if not lost:
+            lost.append(1)
+            error = DBAPIError("UPDATE deliveries", {}, Exception("server closed the connection"))
+            error.connection_invalidated = True
+            raise error
+        return write(self, *args)
+
+    monkeypatch.setattr(Sender, "_write_outcome", lose_once)
+    assert sender.run_once() == 3
+    rows = delivery_rows(notify)
+    assert [(r.state, r.attempts) for r in rows] == [("sent", 1)] * 3
+    assert len(notify.transport.sent) == 3
+    assert [e["type"] for e in outbox_events(notify)] == ["notification.sent"] * 3
+    # the run's connection, then the claims and outcomes after it was lost
+    # each took one (engine.begin() connects too)
+    assert lost and len(checkouts) >= 2
+
+    for body in bodies[:2]:
+        notify.handle(body.roster("confirmation_requested"))
+    checkouts.clear()
+    assert sender.run_once() == 2
+    assert len(checkouts) == 1  # claims and outcomes of a run share one connection
