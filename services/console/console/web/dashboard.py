@@ -21,10 +21,7 @@ STATUSES = {"pending_confirmation": "In attesa di conferma", "confirmed": "Confe
 
 
 def _counts(section: dict | None, key: str) -> dict:
-    value = (section or {}).get(key) or {}
-    if isinstance(value, list):
-        return {item.get("key") or item.get("name") or "": item.get("count", 0) for item in value}
-    return dict(value)
+    return dict((section or {}).get(key) or {})
 
 
 @bp.get("/")

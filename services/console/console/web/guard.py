@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
 
+from coalizione_common import clock
+
 from .. import audit, users
 from ..gateway import ServiceError
 
@@ -138,10 +140,7 @@ def record(action: str, target: str, **detail) -> None:
 
 
 def parse_instant(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return clock.parse_instant(text) if text else None
 
 
 def italian_instant(value) -> str:
