@@ -19,6 +19,22 @@ def parse_instant(text: str) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """An instant read back from the database as timezone-aware: SQLite
+    returns naive datetimes, and everything stored is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def format_instant(value: datetime | None) -> str | None:
+    """An instant as the APIs and events write it: ISO 8601 in UTC with
+    ``Z`` (a naive value is taken as UTC); None stays None."""
+    if value is None:
+        return None
+    return as_utc(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 class Clock:
     """A wall clock that may start at a pinned instant and then runs on."""
 

@@ -3,12 +3,13 @@ scrypt), a lock after repeated failures, roles viewer and operator."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coalizione_common.auth import ROLES
+from coalizione_common.clock import as_utc
 
 from .adapters.orm import users
 
@@ -87,7 +88,7 @@ def authenticate(runtime, username: str, password: str) -> User:
     if row is None or row["disabled_at"] is not None:
         check_password_hash(_DUMMY_HASH, password)  # the same cost either way
         raise refused
-    if row["locked_until"] is not None and _aware(row["locked_until"]) > now:
+    if row["locked_until"] is not None and as_utc(row["locked_until"]) > now:
         raise refused
     if not check_password_hash(row["password_hash"], password):
         _count_failure(runtime, row["username"], now)
@@ -115,7 +116,3 @@ def get_user(runtime, username: str) -> User | None:
         row = conn.execute(select(users).where(users.c.username == username,
                                                users.c.disabled_at.is_(None))).mappings().first()
     return User(row["username"], row["display_name"], row["role"]) if row else None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

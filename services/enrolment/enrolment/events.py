@@ -2,17 +2,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime
+
+from coalizione_common.clock import format_instant as instant
 
 from .edition import CURRENT
-
-
-def instant(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def by_role(participants: list[dict]) -> dict[str, int]:

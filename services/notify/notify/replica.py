@@ -3,7 +3,7 @@ with their contact and participants (from roster.*), sessions (session.*)
 and assignments (assignment.*)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -13,16 +13,9 @@ from sqlalchemy.orm import Session
 
 from coalizione_common.clock import parse_instant
 from coalizione_common.db import upsert
+from coalizione_common.clock import as_utc as aware
 
 from .adapters.orm import adhesions, assignments, certificates, erased_people, people, sessions
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; everything stored is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
-
 
 def instant(raw) -> datetime | None:
     return parse_instant(raw) if raw else None

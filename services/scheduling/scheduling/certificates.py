@@ -10,10 +10,11 @@ the new one is mailed."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
+
+from coalizione_common.clock import format_instant
 
 from .adapters.orm import adhesions, attendance, certificates, sessions
 from .domain.certificate_codes import new_code
@@ -23,10 +24,6 @@ from .rosters import people_of
 EVENT = "roster.certificate.issued"
 
 
-def _instant(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def verify_path(code: str) -> str:
@@ -91,8 +88,8 @@ def issue(runtime, session: Session, session_id: str | None = None,
                "entity_name": person["entity_name"], "participant_id": pid,
                "holder_name": person["name"], "role": person["role"],
                "sessions": [{"session_id": s["id"], "kind": s["kind"], "title": s["title"],
-                             "starts_at": _instant(s["starts_at"]),
-                             "ends_at": _instant(s["ends_at"])} for s in held],
+                             "starts_at": format_instant(s["starts_at"]),
+                             "ends_at": format_instant(s["ends_at"])} for s in held],
                "hours": hours_of(held), "issued_at": now, "erased": person["erased"],
                "superseded_by": None}
         session.execute(certificates.insert().values(**row))
@@ -121,7 +118,7 @@ def event_data(row: dict, replaces: str | None = None) -> dict:
             "entity_code": row["entity_code"], "entity_name": row["entity_name"],
             "participant_id": row["participant_id"], "role": row["role"],
             "sessions": list(row["sessions"]), "hours": row["hours"],
-            "issued_at": _instant(row["issued_at"]), "verify_path": verify_path(row["code"])}
+            "issued_at": format_instant(row["issued_at"]), "verify_path": verify_path(row["code"])}
 
 
 def view(row: dict) -> dict:
@@ -129,7 +126,7 @@ def view(row: dict) -> dict:
             "holder_name": row["holder_name"], "erased": row["erased"], "role": row["role"],
             "adhesion_id": row["adhesion_id"], "entity_code": row["entity_code"],
             "entity_name": row["entity_name"], "hours": row["hours"],
-            "sessions": list(row["sessions"]), "issued_at": _instant(row["issued_at"]),
+            "sessions": list(row["sessions"]), "issued_at": format_instant(row["issued_at"]),
             "verify_path": verify_path(row["code"]),
             "superseded_by": row.get("superseded_by"), "replaces": row.get("replaces")}
 
@@ -142,7 +139,7 @@ def verification(row: dict) -> dict:
             "code": row["code"], "holder_name": row["holder_name"],
             "erased": row["erased"], "entity_name": row["entity_name"], "role": row["role"],
             "hours": row["hours"], "sessions": list(row["sessions"]),
-            "issued_at": _instant(row["issued_at"])}
+            "issued_at": format_instant(row["issued_at"])}
 
 
 def listed(session: Session, adhesion_id: str | None = None, session_id: str | None = None,

@@ -4,7 +4,7 @@ written in the caller's transaction (``runtime.emit`` fills the outbox)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from coalizione_common.db import upsert
 from coalizione_common.envelope import Envelope
 from coalizione_common.http import Problem
 from coalizione_common.runtime import ServiceRuntime
+from coalizione_common.clock import as_utc, format_instant
 
 from .adapters.orm import (adhesions, assignments, attendance, certificates, entities, sessions,
                            venues, waiting_list)
@@ -202,16 +203,12 @@ def _load(session: Session, session_id: str) -> int:
 
 # sessions -----------------------------------------------------------------
 
-def _instant(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def session_event(row: dict) -> dict:
     data = {"session_id": row["id"], "kind": row["kind"], "topic": row["topic"],
-            "title": row["title"], "starts_at": _instant(row["starts_at"]),
-            "ends_at": _instant(row["ends_at"]), "capacity": row["capacity"]}
+            "title": row["title"], "starts_at": format_instant(row["starts_at"]),
+            "ends_at": format_instant(row["ends_at"]), "capacity": row["capacity"]}
     if row["kind"] == "in_person":
         data["venue"] = _venue(row)
     else:
@@ -351,10 +348,10 @@ def reschedule(runtime, session: Session, session_id: str, starts_at: datetime,
         for other in session.execute(select(sessions).where(
                 sessions.c.kind == "in_person", sessions.c.status == "scheduled",
                 sessions.c.region == row["region"], sessions.c.id != session_id)).mappings():
-            if _aware(other["starts_at"]).astimezone(ROME).date() == local:
+            if as_utc(other["starts_at"]).astimezone(ROME).date() == local:
                 raise Problem(409, "region-date-taken", "Date taken in the region",
                               f"{row['region']} already has a local day on {local.isoformat()}.")
-    previous = {"starts_at": _instant(row["starts_at"]), "ends_at": _instant(row["ends_at"])}
+    previous = {"starts_at": format_instant(row["starts_at"]), "ends_at": format_instant(row["ends_at"])}
     if row["kind"] == "in_person":
         previous["venue"] = _venue(row)
     else:
@@ -391,17 +388,15 @@ def clashes_of(session: Session, session_id: str) -> list[str]:
 
 
 def _conflict(a: dict, b: dict) -> bool:
-    if (_aware(a["starts_at"]) < _aware(b["ends_at"])
-            and _aware(b["starts_at"]) < _aware(a["ends_at"])):
+    if (as_utc(a["starts_at"]) < as_utc(b["ends_at"])
+            and as_utc(b["starts_at"]) < as_utc(a["ends_at"])):
         return True
     if "in_person" in (a["kind"], b["kind"]) and a["kind"] != b["kind"]:
-        return _aware(a["starts_at"]).astimezone(ROME).date() == \
-            _aware(b["starts_at"]).astimezone(ROME).date()
+        return as_utc(a["starts_at"]).astimezone(ROME).date() == \
+            as_utc(b["starts_at"]).astimezone(ROME).date()
     return False
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def cancel(runtime, session: Session, session_id: str, reason: str,

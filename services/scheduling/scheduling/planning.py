@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coalizione_common.clock import as_utc
+
 from .adapters.orm import adhesions, assignments, entities, sessions, venues
 from .config import PlanningConfig
 from .domain.dates import assign_dates
@@ -253,8 +255,8 @@ def _webinars(db, config, bodies, info, local_day, start):
                            local_day.get(k)) for k in sorted(bodies)}
     rows = db.execute(select(sessions).where(sessions.c.kind == "webinar",
                                              sessions.c.status == "scheduled")).mappings().all()
-    existing = {r["id"]: Webinar(r["topic"], _aware(r["starts_at"]).astimezone(ROME),
-                                 _aware(r["ends_at"]).astimezone(ROME), r["capacity"], ref=r["id"])
+    existing = {r["id"]: Webinar(r["topic"], as_utc(r["starts_at"]).astimezone(ROME),
+                                 as_utc(r["ends_at"]).astimezone(ROME), r["capacity"], ref=r["id"])
                 for r in rows}
     dropped = []
     if existing:
@@ -286,7 +288,3 @@ def _webinars(db, config, bodies, info, local_day, start):
             fresh = webinar.learners[before[webinar.ref]:]
         placements += [(webinar.ref, l.key) for l in fresh]
     return new_sessions, placements, dropped
-
-
-def _aware(instant: datetime) -> datetime:
-    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)

@@ -5,13 +5,14 @@ import csv
 import io
 import json
 from collections import Counter, defaultdict
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
 from coalizione_common.auth import require_role
 from coalizione_common.http import Problem
+from coalizione_common.clock import as_utc
 
 from ..adapters import repository as repo
 from ..adapters.orm import ACTIVE_STATUSES, adhesions
@@ -168,7 +169,7 @@ def stats():
 def _by_day(instants) -> list[dict]:
     """Adhesions per Europe/Rome date, every day from the first to the last
     (days without any included), with the running total."""
-    days = Counter(_aware(i).astimezone(ROME).date() for i in instants)
+    days = Counter(as_utc(i).astimezone(ROME).date() for i in instants)
     if not days:
         return []
     out, total, day = [], 0, min(days)
@@ -177,7 +178,3 @@ def _by_day(instants) -> list[dict]:
         out.append({"date": day.isoformat(), "submitted": days[day], "cumulative": total})
         day += timedelta(days=1)
     return out
-
-
-def _aware(value):
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value

@@ -11,10 +11,10 @@ from sqlalchemy import and_, or_, select
 
 from coalizione_common.auth import require_role
 from coalizione_common.http import Problem
+from coalizione_common.clock import format_instant
 
 from ..adapters.orm import deliveries
 from ..deliveries import STATES, NotResendable, resend
-from ..replica import aware
 
 bp = Blueprint("notify_deliveries", __name__, url_prefix="/api/notify/v1")
 
@@ -30,23 +30,18 @@ COLUMNS = [deliveries.c[name] for name in (
 def _runtime():
     return current_app.extensions["runtime"]
 
-
-def _instant(value: datetime | None) -> str | None:
-    return aware(value).isoformat().replace("+00:00", "Z") if value else None
-
-
 def as_json(row) -> dict:
     """A delivery as the API shows it: never the address nor the message."""
     item = {c.name: getattr(row, c.name) for c in COLUMNS}
     for name in ("next_attempt_at", "created_at", "updated_at", "sent_at"):
-        item[name] = _instant(item[name])
+        item[name] = format_instant(item[name])
     if item["state"] not in ("queued", "retry"):
         item["next_attempt_at"] = None
     return item
 
 
 def _encode_cursor(row) -> str:
-    raw = f"{_instant(row.created_at)}|{row.id}".encode()
+    raw = f"{format_instant(row.created_at)}|{row.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from coalizione_common.auth import require_role
 from coalizione_common.http import Problem
+from coalizione_common.clock import format_instant
 
 from .. import replica
 from ..adapters.orm import certificates, deliveries, people
-from .deliveries import _instant
 
 bp = Blueprint("notify_people", __name__, url_prefix="/api/notify/v1")
 
@@ -48,10 +48,10 @@ def person_deliveries(person_id: str):
                 "office": entry["office"], "phone": entry["phone"]},
             "certificates": [{"certificate_id": c["certificate_id"], "code": c["code"],
                               "holder_name": c["holder_name"], "hours": c["hours"],
-                              "issued_at": _instant(c["issued_at"])} for c in issued],
+                              "issued_at": format_instant(c["issued_at"])} for c in issued],
             "items": [{
                 "id": row.id, "template": row.template, "subject": _subject(row),
                 "status": row.state, "reason": row.reason, "adhesion_id": row.adhesion_id,
-                "created_at": _instant(row.created_at), "sent_at": _instant(row.sent_at),
+                "created_at": format_instant(row.created_at), "sent_at": format_instant(row.sent_at),
                 "recipient_address": None if erased else row.recipient_address,
             } for row in rows]}

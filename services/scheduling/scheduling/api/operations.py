@@ -3,15 +3,14 @@ venues, waiting list and attendance. Reads need a viewer token, changes
 an operator token."""
 from __future__ import annotations
 
-from datetime import timezone
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coalizione_common.auth import require_role
-from coalizione_common.clock import parse_instant
 from coalizione_common.http import Problem
+from coalizione_common.clock import format_instant, parse_instant
 
 from .. import handlers
 from ..adapters.orm import adhesions, assignments, attendance, sessions, venues, waiting_list
@@ -46,18 +45,12 @@ def _required_text(doc: dict, field: str, title: str, detail: str,
     return value
 
 
-def _instant(value) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def session_view(row: dict, load: int | None = None) -> dict:
     view = {"id": row["id"], "kind": row["kind"], "status": row["status"], "topic": row["topic"],
-            "title": row["title"], "region": row["region"], "starts_at": _instant(row["starts_at"]),
-            "ends_at": _instant(row["ends_at"]), "capacity": row["capacity"],
+            "title": row["title"], "region": row["region"], "starts_at": format_instant(row["starts_at"]),
+            "ends_at": format_instant(row["ends_at"]), "capacity": row["capacity"],
             "sequence": row["sequence"]}
     if row["kind"] == "in_person":
         view["venue"] = {"name": row["venue_name"], "entity_code": row["venue_code"],
@@ -75,8 +68,8 @@ def assignment_view(row: dict) -> dict:
     return {"id": row["id"], "session_id": row["session_id"], "adhesion_id": row["adhesion_id"],
             "entity_code": row["entity_code"], "participant_ids": list(row["participant_ids"]),
             "status": row["status"], "pinned": row["pinned"],
-            "created_at": _instant(row["created_at"]),
-            "cancelled_at": _instant(row["cancelled_at"])}
+            "created_at": format_instant(row["created_at"]),
+            "cancelled_at": format_instant(row["cancelled_at"])}
 
 
 def proposal_view(proposal, published: bool) -> dict:
@@ -89,7 +82,7 @@ def proposal_view(proposal, published: bool) -> dict:
                           "topic": s.topic, "region": s.region,
                           "venue": {k: v for k, v in (s.venue or {}).items() if k in
                                     ("name", "entity_code", "address")} or None,
-                          "starts_at": _instant(s.starts_at), "ends_at": _instant(s.ends_at),
+                          "starts_at": format_instant(s.starts_at), "ends_at": format_instant(s.ends_at),
                           "capacity": s.capacity, "bodies": counts.get(s.id, 0)}
                          for s in proposal.sessions],
             "assignments": [{"session_id": sid if published or sid not in index else None,
@@ -243,7 +236,7 @@ def list_waiting():
                           .order_by(waiting_list.c.since, waiting_list.c.adhesion_id)).mappings()
         return {"items": [{"adhesion_id": r["adhesion_id"], "entity_code": r["entity_code"],
                            "region": r["region"], "participants": r["headcount"],
-                           "since": _instant(r["since"])} for r in rows]}
+                           "since": format_instant(r["since"])} for r in rows]}
 
 
 # venues -------------------------------------------------------------------
@@ -253,7 +246,7 @@ def list_waiting():
 def list_venues():
     with Session(_runtime().engine) as db:
         rows = db.execute(select(venues).order_by(venues.c.entity_code)).mappings()
-        return {"items": [dict(r) | {"updated_at": _instant(r["updated_at"])} for r in rows]}
+        return {"items": [dict(r) | {"updated_at": format_instant(r["updated_at"])} for r in rows]}
 
 
 @operations.put("/venues/<code>")
@@ -267,7 +260,7 @@ def put_venue(code):
     runtime = _runtime()
     with Session(runtime.engine) as db, db.begin():
         row = handlers.configure_venue(runtime, db, code, doc, runtime.planning.day_capacity)
-    return row | {"updated_at": _instant(row["updated_at"])}
+    return row | {"updated_at": format_instant(row["updated_at"])}
 
 
 # attendance ---------------------------------------------------------------
@@ -295,7 +288,7 @@ def get_attendance(session_id):
         rows = db.execute(select(attendance).where(attendance.c.session_id == session_id)
                           .order_by(attendance.c.participant_id)).mappings().all()
     items = [{"participant_id": r["participant_id"], "adhesion_id": r["adhesion_id"],
-              "present": r["present"], "marked_at": _instant(r["marked_at"])} for r in rows]
+              "present": r["present"], "marked_at": format_instant(r["marked_at"])} for r in rows]
     return {"session_id": session_id, "items": items,
             "present": sum(r["present"] for r in rows),
             "absent": sum(not r["present"] for r in rows)}

@@ -6,11 +6,11 @@ from flask import Blueprint, current_app
 from sqlalchemy.orm import Session
 
 from coalizione_common.auth import require_role
+from coalizione_common.clock import format_instant
 
 from .. import certificates as issuing
 from ..handlers import NotFound
 from ..rosters import find_person
-from .operations import _instant
 
 people = Blueprint("scheduling_people", __name__, url_prefix="/api/scheduling/v1")
 
@@ -29,11 +29,11 @@ def get_person(person_id):
     for session_id in sorted(sessions, key=lambda s: (sessions[s]["starts_at"], s)):
         s, a, mark = sessions[session_id], assigned.get(session_id), marks.get(session_id)
         rows.append({"session_id": session_id, "kind": s["kind"], "title": s["title"],
-                     "status": s["status"], "starts_at": _instant(s["starts_at"]),
-                     "ends_at": _instant(s["ends_at"]),
+                     "status": s["status"], "starts_at": format_instant(s["starts_at"]),
+                     "ends_at": format_instant(s["ends_at"]),
                      "assignment_status": a["status"] if a else None,
                      "present": mark.present if mark else None,
-                     "marked_at": _instant(mark.marked_at) if mark else None})
+                     "marked_at": format_instant(mark.marked_at) if mark else None})
     return {"person_id": person_id, "name": person["name"], "role": person["role"],
             "office": person["office"], "erased": person["erased"],
             "adhesion": {"adhesion_id": person["adhesion_id"],

@@ -4,10 +4,12 @@ of its people is. A session is held when it was not cancelled and someone
 was present. Nothing here reads a name, so an erasure changes no figure."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from coalizione_common.clock import format_instant
 
 from ..adapters.orm import adhesions, attendance, entities, sessions
 
@@ -20,8 +22,6 @@ def _hours(row) -> float:
     return (row["ends_at"] - row["starts_at"]).total_seconds() / 3600
 
 
-def _instant(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def compute(session: Session, now: datetime) -> dict:
@@ -78,7 +78,7 @@ def compute(session: Session, now: datetime) -> dict:
     per_person = {k: round(v, 1) for k, v in participant_hours.items()}
     per_person["total"] = round(sum(participant_hours.values()), 1)
     return {
-        "generated_at": _instant(now),
+        "generated_at": format_instant(now),
         "totals": {"bodies_trained": len({p["entity"] for p in people.values()}),
                    "people_trained": len(people), "sessions_held": sessions_held["total"],
                    "hours_delivered": hours["total"], "participant_hours": per_person["total"]},
