@@ -88,6 +88,25 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox, inbox
 
 
+def dialect_insert(dialect: str):
+    """The INSERT construct with ``ON CONFLICT`` of the dialect in use
+    (PostgreSQL, else SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def insert_new(session, table: Table, values: dict) -> bool:
+    """Insert ``values`` unless a row with the same key exists; True when a
+    row was added."""
+    statement = _insert_new_statement(session.get_bind().dialect.name, table)
+    return bool(session.execute(statement, values).rowcount)
+
+
+@lru_cache(maxsize=512)
+def _insert_new_statement(dialect: str, table: Table):
+    return dialect_insert(dialect)(table).on_conflict_do_nothing()
+
+
 def upsert(session, table: Table, values: dict, key: tuple[str, ...]) -> None:
     """Insert ``values`` into ``table`` or update the row with the same ``key``."""
     statement = _upsert_statement(session.get_bind().dialect.name, table, tuple(values),
@@ -100,8 +119,7 @@ def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...],
                       key: tuple[str, ...]):
     """The upsert of these columns, built once: building an INSERT ... ON
     CONFLICT construct costs more than running it."""
-    from sqlalchemy.dialects import postgresql, sqlite
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = dialect_insert(dialect)(table)
     changes = {k: insert.excluded[k] for k in columns if k not in key}
     return (insert.on_conflict_do_update(index_elements=list(key), set_=changes)
             if changes else insert.on_conflict_do_nothing())

@@ -4,9 +4,9 @@ its id already there and has no second effect."""
 from __future__ import annotations
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .db import dialect_insert
 from .envelope import Envelope
 
 
@@ -21,8 +21,7 @@ def claim_batch(session: Session, inbox: Table, claims: list[tuple[str, Envelope
     """
     if not claims:
         return set()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session.get_bind().dialect.name)
     rows, seen = [], set()
     for consumer, envelope in claims:
         if (consumer, envelope.id) not in seen:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from coalizione_common.db import insert_new
+
 from .adapters.orm import certificates, deliveries
 from .deliveries import delivery_id
 from .replica import aware, instant
@@ -26,11 +28,8 @@ def certificate_delivery_id(certificate_id: str, participant_id: str) -> str:
 def store(session: Session, data: dict, event_id: str, holder_name: str | None, now) -> dict:
     """Keep the facts of an issued certificate (the first announcement
     wins); returns the certificate as stored."""
-    found = load(session, data["certificate_id"])
-    if found is not None:
-        return found
     code = data["code"]
-    session.execute(certificates.insert().values(
+    insert_new(session, certificates, dict(
         certificate_id=data["certificate_id"], code=code, adhesion_id=data["adhesion_id"],
         entity_code=data.get("entity_code") or "", entity_name=data.get("entity_name") or "",
         participant_id=data["participant_id"], role=data.get("role") or "",
@@ -47,8 +46,10 @@ def load(session_or_connection, certificate_id: str) -> dict | None:
     """The certificate with its sessions' instants as datetimes, or None."""
     row = session_or_connection.execute(
         select(certificates).where(certificates.c.certificate_id == certificate_id)).first()
-    if row is None:
-        return None
+    return None if row is None else _as_certificate(row)
+
+
+def _as_certificate(row) -> dict:
     found = dict(row._mapping)
     found["issued_at"] = aware(found["issued_at"])
     found["sessions"] = sorted(
@@ -61,16 +62,13 @@ def load(session_or_connection, certificate_id: str) -> dict | None:
 def waiting(session: Session, adhesion_id: str) -> list[dict]:
     """This adhesion's certificates that no delivery was made for yet (they
     came before their holder's roster)."""
-    ids = session.execute(select(certificates.c.certificate_id).where(
-        certificates.c.adhesion_id == adhesion_id)).scalars().all()
-    found = []
-    for certificate_id in ids:
-        certificate = load(session, certificate_id)
-        delivery = certificate_delivery_id(certificate_id, certificate["participant_id"])
-        if session.execute(select(deliveries.c.id).where(deliveries.c.id == delivery)).first() \
-                is None:
-            found.append(certificate)
-    return found
+    stored = [_as_certificate(row) for row in session.execute(
+        select(certificates).where(certificates.c.adhesion_id == adhesion_id))]
+    expected = {certificate_delivery_id(c["certificate_id"], c["participant_id"]): c
+                for c in stored}
+    made = set(session.execute(select(deliveries.c.id).where(
+        deliveries.c.id.in_(expected))).scalars()) if expected else set()
+    return [c for did, c in expected.items() if did not in made]
 
 
 def name_holder(session: Session, certificate_id: str, name: str) -> None:

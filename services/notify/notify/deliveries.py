@@ -29,16 +29,16 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import timedelta
 from types import SimpleNamespace
 from email import message_from_string, policy
 from email.utils import format_datetime, formataddr
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from coalizione_common.db import insert_new
 
 from .adapters.orm import deliveries, people
 from .adapters.transport import PermanentFailure, TransientFailure, session_of
@@ -68,19 +68,6 @@ def delivery_id(occasion: str, template: str, recipient_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{occasion}\x1f{template}\x1f{recipient_id}"))
 
 
-def _insert(session: Session):
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert)
-
-
-@lru_cache(maxsize=None)
-def _new_delivery(dialect: str):
-    """INSERT of a delivery that adds nothing when its id is recorded,
-    built once (building it costs more CPU than running it)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(deliveries).on_conflict_do_nothing()
-
-
 def queue(session: Session, runtime, *, occasion: str, event_id: str, template: str,
           recipient: Recipient, context: dict, adhesion_id: str | None = None,
           subject_id: str | None = None, attachments=(),
@@ -105,13 +92,12 @@ def queue(session: Session, runtime, *, occasion: str, event_id: str, template: 
     message = assemble(rendered, sender=config.mail_from, to_name=recipient.name,
                        to_address=recipient.email, msg_id=mid, date_=now, attachments=files,
                        headers={"X-Coalizione-Template": template})
-    added = session.execute(_new_delivery(session.get_bind().dialect.name), dict(
-        id=did, event_id=event_id, occasion=occasion[:200], template=template,
-        recipient_id=recipient.id, recipient_address=recipient.email, adhesion_id=adhesion_id,
-        subject_id=subject_id, state=QUEUED, attempts=0, message_id=mid, message=message,
-        subject=rendered.subject, next_attempt_at=now, created_at=now,
-        updated_at=now)).rowcount
-    if not added:
+    if not insert_new(session, deliveries, dict(
+            id=did, event_id=event_id, occasion=occasion[:200], template=template,
+            recipient_id=recipient.id, recipient_address=recipient.email,
+            adhesion_id=adhesion_id, subject_id=subject_id, state=QUEUED, attempts=0,
+            message_id=mid, message=message, subject=rendered.subject, next_attempt_at=now,
+            created_at=now, updated_at=now)):
         return None
     log.info("queued %s for %s", template, recipient.id, extra={"delivery_id": did})
     return did
@@ -124,15 +110,14 @@ def record_undeliverable(session: Session, runtime, *, occasion: str, event_id: 
     person) as ``failed`` with ``reason``, and announce it; once per
     (occasion, template, recipient), like :func:`queue`."""
     did = delivery_id(occasion, template, recipient_id)
-    if session.execute(select(deliveries.c.id).where(deliveries.c.id == did)).first():
-        return None
     now = runtime.clock.now()
     values = dict(id=did, event_id=event_id, occasion=occasion[:200], template=template,
                   recipient_id=recipient_id, recipient_address=None, adhesion_id=adhesion_id,
                   subject_id=subject_id, state=FAILED, attempts=0, reason=reason,
                   message_id=message_id(did, runtime.notify.message_id_domain), message=None,
                   next_attempt_at=now, created_at=now, updated_at=now)
-    session.execute(_insert(session)(deliveries).values(**values).on_conflict_do_nothing())
+    if not insert_new(session, deliveries, values):
+        return None
     runtime.emit(session, "notification.failed", subject_id,
                  outcome_data(SimpleNamespace(**values), reason))
     log.warning("%s for %s cannot be sent: %s", template, recipient_id, reason,

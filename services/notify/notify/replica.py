@@ -8,11 +8,10 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, exists, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coalizione_common.clock import parse_instant
-from coalizione_common.db import upsert
+from coalizione_common.db import dialect_insert, upsert
 from coalizione_common.clock import as_utc as aware
 
 from .adapters.orm import adhesions, assignments, certificates, erased_people, people, sessions
@@ -116,7 +115,7 @@ def apply_status(session: Session, adhesion_id: str, entity_code: str, status: s
 
 @lru_cache(maxsize=None)
 def _status_upsert(dialect: str):
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(adhesions)
+    insert = dialect_insert(dialect)(adhesions)
     incoming = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=["adhesion_id"],
