@@ -1,8 +1,10 @@
 """Events as the registry and the enrolment publish them (docs/events.md)."""
 from __future__ import annotations
 
+import json
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalizione_common.envelope import Envelope
@@ -55,3 +57,14 @@ def deliver(runtime, *events: tuple[str, dict]) -> None:
                                 runtime.clock.now())
         with Session(runtime.engine) as session, session.begin():
             handlers[type_](session, envelope)
+
+
+def outbox(runtime, type_=None) -> list[dict]:
+    """The bodies of the events the service wrote to its outbox (of
+    ``type_`` only, when given), oldest first."""
+    table = runtime.metadata.tables["outbox"]
+    with runtime.engine.connect() as conn:
+        query = select(table.c.body).order_by(table.c.id)
+        if type_:
+            query = query.where(table.c.type == type_)
+        return [json.loads(b) for b in conn.execute(query).scalars()]

@@ -9,7 +9,8 @@ import pytest
 
 from tests.contract.schemas import problems
 
-from .trained import open_edition, outbox
+from .builders import outbox
+from .trained import open_edition
 
 
 @pytest.fixture

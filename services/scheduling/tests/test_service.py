@@ -12,7 +12,6 @@ from datetime import timedelta
 import holidays
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select
 
 from coalizione_common.auth import create_token
 from coalizione_common.clock import parse_instant
@@ -20,7 +19,7 @@ from scheduling.app import create_app
 from scheduling.domain.webinars import ROME
 from tests.support.services import build_service
 
-from .builders import confirmed, deliver, entity_upserted, roster, withdrawn
+from .builders import confirmed, deliver, entity_upserted, outbox, roster, withdrawn
 from .conftest import load_comuni
 
 REGIONS = ("Umbria", "Molise")
@@ -64,15 +63,6 @@ def enrol(runtime, rows, seed=1, people=None):
                 confirmed(adhesion_id, row["codice_istat"]))
         adhesions[adhesion_id] = row
     return adhesions
-
-
-def outbox(runtime, type_=None):
-    table = runtime.metadata.tables["outbox"]
-    with runtime.engine.connect() as conn:
-        query = select(table.c.body).order_by(table.c.id)
-        if type_:
-            query = query.where(table.c.type == type_)
-        return [json.loads(b) for b in conn.execute(query).scalars()]
 
 
 def active_assignments(client):

@@ -4,11 +4,8 @@ tests of registers, certificates, indicators and erasure."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from dataclasses import dataclass, field
-
-from sqlalchemy import select
 
 from coalizione_common.auth import create_token
 from scheduling.app import create_app
@@ -88,12 +85,3 @@ def open_edition(tmp_path, bodies=4, people=3) -> Edition:
     edition.sessions = {s["id"]: s for s in edition.get("/sessions", headers=edition.viewer)
                         .json["items"]}
     return edition
-
-
-def outbox(runtime, type_=None) -> list[dict]:
-    table = runtime.metadata.tables["outbox"]
-    with runtime.engine.connect() as conn:
-        query = select(table.c.body).order_by(table.c.id)
-        if type_:
-            query = query.where(table.c.type == type_)
-        return [json.loads(b) for b in conn.execute(query).scalars()]
