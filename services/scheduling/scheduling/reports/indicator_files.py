@@ -89,11 +89,7 @@ def indicators_xlsx(figures: dict) -> bytes:
 
 
 def indicators_pdf(figures: dict, generated_at: datetime) -> bytes:
-    pdf = document.new_document("Indicatori FAMI", generated_at)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "", 9)
-    pdf.cell(0, 5, document.latin1(document.FUNDER), new_x="LMARGIN", new_y="NEXT")
-    document.heading(pdf, f"{document.PROGRAMME} – Indicatori di realizzazione", 15)
+    pdf = document.new_document("Indicatori FAMI", generated_at, "Indicatori di realizzazione")
     pdf.ln(2)
     totals = figures["totals"]
     document.line(pdf, "Enti formati", str(totals["bodies_trained"]), 55)

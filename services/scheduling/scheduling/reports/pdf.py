@@ -12,7 +12,11 @@ PROGRAMME = "Programma CO-AliZIONE"
 FUNDER = "ANCI · Fondazione Cittalia · Ministero dell'Interno – FAMI 2014-2020"
 
 
-def new_document(title: str, generated_at: datetime, orientation: str = "P"):
+def new_document(title: str, generated_at: datetime, heading_text: str,
+                 orientation: str = "P"):
+    """A document on its first page, under the funder's line and the
+    heading ``{PROGRAMME} – {heading_text}``; ``title`` names it in the
+    footer and the metadata."""
     from fpdf import FPDF  # imported when first needed: it takes a second to load
 
     class Document(FPDF):
@@ -32,6 +36,10 @@ def new_document(title: str, generated_at: datetime, orientation: str = "P"):
     pdf.set_margins(12, 12, 12)
     pdf.set_auto_page_break(True, margin=16)
     pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 9)
+    pdf.cell(0, 5, latin1(FUNDER), new_x="LMARGIN", new_y="NEXT")
+    heading(pdf, f"{PROGRAMME} – {heading_text}", 15)
     return pdf
 
 

@@ -20,11 +20,7 @@ def where(row: dict) -> str:
 def register_pdf(row: dict, people: list[dict], generated_at: datetime) -> bytes:
     """``row`` is the session, ``people`` its participants as
     rosters.session_participants returns them (sorted by body, then name)."""
-    pdf = document.new_document("Registro presenze", generated_at)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "", 9)
-    pdf.cell(0, 5, document.latin1(document.FUNDER), new_x="LMARGIN", new_y="NEXT")
-    document.heading(pdf, f"{document.PROGRAMME} – Registro presenze", 15)
+    pdf = document.new_document("Registro presenze", generated_at, "Registro presenze")
     pdf.ln(1)
     document.heading(pdf, row["title"], 12)
     pdf.ln(1)
