@@ -16,7 +16,7 @@ from coalizione_common.runtime import ServiceRuntime, messaging_metadata
 
 
 def build(database_url: str, bus: BusSettings, handler=None, patterns=("thing.#",),
-          service: str = "probe") -> ServiceRuntime:
+          service: str = "probe", **settings) -> ServiceRuntime:
     metadata = messaging_metadata()
     effects = Table("effects", metadata,
                     Column("n", Integer, primary_key=True, autoincrement=True),
@@ -28,8 +28,8 @@ def build(database_url: str, bus: BusSettings, handler=None, patterns=("thing.#"
             handler(envelope)
         session.execute(insert(effects).values(event_id=envelope.id, subject=envelope.subject))
 
-    settings = ServiceSettings(service=service, database_url=database_url, bus=bus, clock=Clock())
-    runtime = ServiceRuntime(settings, metadata, Path("/nonexistent"),
+    runtime = ServiceRuntime(ServiceSettings(service=service, database_url=database_url, bus=bus,
+                                             clock=Clock(), **settings), metadata, Path("/nonexistent"),
                              subscriptions=[Subscription("record", tuple(patterns), record)])
     metadata.create_all(runtime.engine)
     if runtime.engine.dialect.name == "postgresql":

@@ -9,7 +9,8 @@ A message goes through these steps:
 3. commit, then ack.
 
 Messages that arrive together (up to ``batch_size`` within
-``batch_window`` seconds of the first) are handled in one transaction;
+``batch_window`` seconds of the first: ``COALIZIONE_CONSUMER_BATCH_WINDOW``)
+are handled in one transaction;
 if the batch fails, each message is retried alone, ``max_attempts`` times
 with backoff, and a message that still fails goes to ``<queue>.dead`` with
 the error in its headers. A database that is unreachable is not the
@@ -128,10 +129,12 @@ class EventConsumer:
                 except socket.timeout:
                     keep_alive(conn)
                 window_ends = time.monotonic() + self.batch_window
-                while self._buffer and len(self._buffer) < self.batch_size \
-                        and time.monotonic() < window_ends:
+                while self._buffer and len(self._buffer) < self.batch_size:
+                    remaining = window_ends - time.monotonic()
+                    if remaining <= 0:
+                        break
                     try:
-                        conn.drain_events(timeout=0.001)
+                        conn.drain_events(timeout=remaining)
                     except socket.timeout:
                         break
                 if self._buffer:

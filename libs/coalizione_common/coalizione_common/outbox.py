@@ -39,12 +39,19 @@ def add_to_outbox(session: Session | DbConnection, outbox: Table, envelopes: lis
 class Wakeup:
     """How the relay waits for new rows: on PostgreSQL with the outbox
     trigger, LISTEN for the notification each commit sends (and look anyway
-    every ``max_idle`` seconds); elsewhere, poll every ``poll_interval``."""
+    every ``max_idle`` seconds); elsewhere, poll every ``poll_interval``.
 
-    def __init__(self, engine: Engine, poll_interval: float, max_idle: float = 1.0):
+    Woken by a notification, it lingers ``linger`` seconds
+    (``COALIZIONE_RELAY_LINGER``) before the relay reads: under load the
+    commits of that moment go out as one batch (one transaction, one confirm
+    round) instead of one batch each."""
+
+    def __init__(self, engine: Engine, poll_interval: float, max_idle: float = 1.0,
+                 linger: float = 0.0):
         self.engine = engine
         self.poll_interval = poll_interval
         self.max_idle = max_idle
+        self.linger = linger
         self._listener = None
         self._mode = "poll" if engine.dialect.name != "postgresql" else None
 
@@ -72,8 +79,11 @@ class Wakeup:
             stop.wait(self.poll_interval)
             return
         try:
+            woken = False
             for _ in self._listener.notifies(timeout=self.max_idle, stop_after=1):
-                break
+                woken = True
+            if woken and self.linger:
+                stop.wait(self.linger)
             for _ in self._listener.notifies(timeout=0):
                 pass
         except Exception as exc:
@@ -97,7 +107,7 @@ class Relay:
 
     def __init__(self, engine: Engine, outbox: Table, bus: Bus, clock: Clock | None = None,
                  batch_size: int = 500, poll_interval: float = 0.02, name: str = "relay",
-                 event_log: str | None = None):
+                 event_log: str | None = None, linger: float = 0.0):
         self.engine = engine
         self.outbox = outbox
         self.bus = bus
@@ -108,7 +118,7 @@ class Relay:
         self._lock_key = zlib.crc32(f"coalizione.outbox.{outbox.name}".encode()) & 0x7FFFFFFF
         self._connection = None
         self._publisher: ConfirmingPublisher | None = None
-        self._wakeup = Wakeup(engine, poll_interval)
+        self._wakeup = Wakeup(engine, poll_interval, linger=linger)
         self._db = None
         self.event_log = event_log
         self.published = 0

@@ -96,11 +96,11 @@ class ServiceRuntime:
     def relay(self) -> Relay:
         return Relay(self.engine, self.outbox, self.bus, self.clock,
                      poll_interval=self.settings.relay_poll_interval, name=f"{self.name}.relay",
-                     event_log=self.settings.event_log)
+                     event_log=self.settings.event_log, linger=self.settings.relay_linger)
 
     def consumer(self) -> EventConsumer:
         return EventConsumer(self.name, self.engine, self.inbox, self.bus, self.subscriptions,
-                             self.clock)
+                             self.clock, batch_window=self.settings.consumer_batch_window)
 
     def declare_queues(self) -> None:
         """Declare this service's queues, so no event is missed before its
