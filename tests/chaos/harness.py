@@ -96,7 +96,10 @@ def handler_queues(prefix: str) -> list[str]:
 @dataclass
 class Stack:
     """One isolated stack; ``databases`` maps each service to its
-    SQLAlchemy URL (created by the caller), ``bus`` names its exchanges."""
+    SQLAlchemy URL (created by the caller), ``bus`` names its exchanges.
+    With ``broker_proxy`` (the chaos tests) the stack reaches RabbitMQ
+    through a TCP proxy in this process, whose connections a test can cut;
+    without it (the benchmark) it connects to the broker directly."""
 
     amqp_url: str
     databases: dict[str, str]
@@ -108,13 +111,14 @@ class Stack:
     port: int = 0
     process: subprocess.Popen | None = None
     proxy: TcpProxy | None = None
+    broker_proxy: bool = True
 
     def environ(self) -> dict[str, str]:
         parts = urlsplit(self.amqp_url)
-        broker_via_proxy = self.amqp_url.replace(
+        broker_url = self.amqp_url if self.proxy is None else self.amqp_url.replace(
             f"{parts.hostname}:{parts.port or 5672}", f"127.0.0.1:{self.proxy.port}", 1)
         server = self.databases["registry"].rsplit("/", 1)[0].replace("+psycopg", "")
-        env = dict(os.environ, PORT=str(self.port), AMQP_URL=broker_via_proxy,
+        env = dict(os.environ, PORT=str(self.port), AMQP_URL=broker_url,
                    POSTGRES_URL=server, REGISTRY_SEED="0",
                    COALIZIONE_EXCHANGE=self.exchange, COALIZIONE_DEAD_EXCHANGE=self.dead_exchange,
                    COALIZIONE_QUEUE_PREFIX=self.queue_prefix, COALIZIONE_OPERATOR_TOKEN=TOKEN,
@@ -127,7 +131,8 @@ class Stack:
 
     def start(self, timeout: float = 180.0) -> "Stack":
         parts = urlsplit(self.amqp_url)
-        self.proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5672)
+        if self.broker_proxy:
+            self.proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5672)
         self.port = self.port or free_port()
         self.log = open(self.folder / "stack.log", "wb")
         self.process = subprocess.Popen([sys.executable, "-m", "coalizione_embedded.stack"],
@@ -264,19 +269,22 @@ class Stack:
 
 
 class SmtpSink:
-    """An SMTP server on loopback that keeps every message it accepts."""
+    """An SMTP server on loopback that keeps every message it accepts:
+    parsed, or (``parse=False``, the benchmark, which only needs who got
+    a message when) as the bytes received."""
 
-    def __init__(self):
+    def __init__(self, parse: bool = True):
         from aiosmtpd.controller import Controller
-        self.messages: list[tuple[float, list[str], email.message.EmailMessage]] = []
+        self.messages: list[tuple[float, list[str], email.message.EmailMessage | bytes]] = []
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
-                message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                                   policy=email.policy.default)
+                message = envelope.original_content or envelope.content
+                if parse:
+                    message = email.message_from_bytes(message, policy=email.policy.default)
                 with sink.arrived:
                     sink.messages.append((time.monotonic(), list(envelope.rcpt_tos), message))
                     sink.arrived.notify_all()
