@@ -7,7 +7,7 @@ RabbitMQ and PostgreSQL (``AMQP_URL``, ``POSTGRES_URL``; default the local
 ones), with ``SMTP_URL`` pointing at an aiosmtpd sink in this process.
 Eligible bodies are put into the registry through its operations API;
 then, for each rate of ``BENCH_RATES`` (per second, default
-``5,10,20,40,70,100``), valid adhesions are POSTed through the entry port for
+``5,10,20,40,50,...,100``), valid adhesions are POSTed through the entry port for
 ``BENCH_STEP_SECONDS`` (default 10) on an open loop, and each one's
 confirmation e-mail is awaited in the sink. A step is sustained when every
 POST got 201, every e-mail arrived and p99 <= 1 s; stepping stops at the
@@ -42,7 +42,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 AMQP_URL = os.environ.get("AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672//"
 POSTGRES_URL = os.environ.get("POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432"
-RATES = [float(r) for r in os.environ.get("BENCH_RATES", "5,10,20,40,70,100").split(",")]
+RATES = [float(r) for r in os.environ.get("BENCH_RATES", "5,10,20,40,50,60,70,80,90,100").split(",")]
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "10"))
 MAIL_WAIT = float(os.environ.get("BENCH_MAIL_WAIT_SECONDS", "20"))
 TARGET_P99 = 1.0
