@@ -13,6 +13,11 @@ confirmation e-mail is awaited in the sink. A step is sustained when every
 POST got 201, every e-mail arrived and p99 <= 1 s; stepping stops at the
 first step that is not.
 
+The stack runs with the backbone set for throughput
+(``COALIZIONE_RELAY_LINGER``, ``COALIZIONE_CONSUMER_BATCH_WINDOW`` and
+``COALIZIONE_CONSUMER_BATCH_GAP`` at 10 ms, unless the environment sets
+them), the configuration docs/backbone.md suggests for a day of heavy intake.
+
 Baseline in the same run: the POST round trip alone (the answer, without
 waiting for the mail). Each step also reports ``cpu_ms_per_submission``:
 the CPU time (user + system) each role of the stack used during the step
@@ -46,6 +51,12 @@ RATES = [float(r) for r in os.environ.get("BENCH_RATES", "5,10,20,40,50,60,70,80
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "10"))
 MAIL_WAIT = float(os.environ.get("BENCH_MAIL_WAIT_SECONDS", "20"))
 TARGET_P99 = 1.0
+# The backbone set for throughput (docs/backbone.md, .env.example): each
+# hop may wait up to 10 ms so that batches fill. Any of them set in the
+# environment wins (e.g. the defaults, to compare).
+BATCHING = {name: os.environ.get(name, value) for name, value in (
+    ("COALIZIONE_RELAY_LINGER", "0.01"), ("COALIZIONE_CONSUMER_BATCH_WINDOW", "0.01"),
+    ("COALIZIONE_CONSUMER_BATCH_GAP", "0.01"))}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -171,7 +182,7 @@ def main() -> int:
     try:
         with SmtpSink(parse=False) as sink:
             stack = Stack(AMQP_URL, databases, f"{prefix}events", f"{prefix}dead", prefix, folder,
-                          extra_env={"SMTP_URL": sink.url}, broker_proxy=False)
+                          extra_env={"SMTP_URL": sink.url, **BATCHING}, broker_proxy=False)
             stack.start()
             started = time.monotonic()
             codes = load.seed_bodies(stack.port, needed, tag)
@@ -206,6 +217,7 @@ def main() -> int:
         "ratio_p99_to_post_p99": round(shown["p99_s"] / post_p99, 1)
         if shown["p99_s"] and post_p99 else None,
         "notify_sender_interval_s": float(os.environ.get("NOTIFY_SENDER_INTERVAL") or "1"),
+        "batching": BATCHING,
         "step_seconds": STEP_SECONDS, "steps": steps, "cpus": os.cpu_count(),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
     }

@@ -76,8 +76,9 @@ class ServiceSettings:
     smtp_url: str | None = None
     clock: Clock = field(default_factory=Clock)
     relay_poll_interval: float = 0.02
-    relay_linger: float = 0.01
-    consumer_batch_window: float = 0.01
+    relay_linger: float = 0.0
+    consumer_batch_window: float = 0.005
+    consumer_batch_gap: float = 0.001
     operator_token: str | None = None
     viewer_token: str | None = None
     outbox_retention_days: float = 7.0
@@ -93,8 +94,9 @@ class ServiceSettings:
             smtp_url=env.get("SMTP_URL") or None,
             clock=Clock.from_env(env),
             relay_poll_interval=_float(env, "COALIZIONE_RELAY_POLL_INTERVAL", 0.02),
-            relay_linger=_float(env, "COALIZIONE_RELAY_LINGER", 0.01),
-            consumer_batch_window=_float(env, "COALIZIONE_CONSUMER_BATCH_WINDOW", 0.01),
+            relay_linger=_float(env, "COALIZIONE_RELAY_LINGER", 0.0),
+            consumer_batch_window=_float(env, "COALIZIONE_CONSUMER_BATCH_WINDOW", 0.005),
+            consumer_batch_gap=_float(env, "COALIZIONE_CONSUMER_BATCH_GAP", 0.001),
             operator_token=env.get("COALIZIONE_OPERATOR_TOKEN") or None,
             viewer_token=env.get("COALIZIONE_VIEWER_TOKEN") or None,
             outbox_retention_days=_float(env, "COALIZIONE_OUTBOX_RETENTION_DAYS", 7.0),

@@ -41,10 +41,11 @@ class Wakeup:
     trigger, LISTEN for the notification each commit sends (and look anyway
     every ``max_idle`` seconds); elsewhere, poll every ``poll_interval``.
 
-    Woken by a notification, it lingers ``linger`` seconds
-    (``COALIZIONE_RELAY_LINGER``) before the relay reads: under load the
-    commits of that moment go out as one batch (one transaction, one confirm
-    round) instead of one batch each."""
+    Woken by a notification, it can linger ``linger`` seconds
+    (``COALIZIONE_RELAY_LINGER``, off by default) before the relay reads:
+    under load the commits of that moment then go out as one batch (one
+    transaction, one confirm round) instead of one batch each, each event
+    up to ``linger`` later."""
 
     def __init__(self, engine: Engine, poll_interval: float, max_idle: float = 1.0,
                  linger: float = 0.0):

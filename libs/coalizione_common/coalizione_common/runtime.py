@@ -100,7 +100,8 @@ class ServiceRuntime:
 
     def consumer(self) -> EventConsumer:
         return EventConsumer(self.name, self.engine, self.inbox, self.bus, self.subscriptions,
-                             self.clock, batch_window=self.settings.consumer_batch_window)
+                             self.clock, batch_window=self.settings.consumer_batch_window,
+                             batch_gap=self.settings.consumer_batch_gap)
 
     def declare_queues(self) -> None:
         """Declare this service's queues, so no event is missed before its

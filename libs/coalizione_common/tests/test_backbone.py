@@ -114,15 +114,17 @@ def test_a_broken_body_is_dead_lettered_at_once_and_consuming_goes_on(backend, s
 
 
 def test_events_committed_a_few_ms_apart_travel_and_are_handled_in_batches(backend, stop):
-    """The relay lingers after a commit wakes it (PostgreSQL) and the consumer
-    keeps a batch open for its window, so events committed one per
-    transaction a few milliseconds apart cost fewer publishes and fewer
-    transactions than events, each still handled once and in order."""
+    """Set for throughput (a relay that lingers after a commit wakes it, on
+    PostgreSQL; a consumer whose batch stays open through pauses), events
+    committed one per transaction a few milliseconds apart cost fewer
+    publishes and fewer transactions than events, each still handled once
+    and in order."""
     import threading
     import time
 
     url, bus, broker = backend
-    runtime = build(url, bus, relay_linger=0.1, consumer_batch_window=0.1)
+    runtime = build(url, bus, relay_linger=0.1, consumer_batch_window=0.1,
+                    consumer_batch_gap=0.1)
     relay, consumer = runtime.relay(), runtime.consumer()
     commits = []
     consumer.on_commit = lambda: commits.append(1)
