@@ -7,7 +7,9 @@ Flask + SQLAlchemy endpoint doing one insert, measured in the same run.
   measures `make stack`'s 2 workers of 4 threads instead), on a fresh
   PostgreSQL database whose registry replica holds enough synthetic eligible
   bodies (inserted directly), with its worker relaying the outbox to RabbitMQ
-  (isolated exchange names, deleted afterwards). Every request is a valid
+  (isolated exchange names, deleted afterwards; the relay set for heavy
+  intake, ``COALIZIONE_RELAY_LINGER=0.01`` unless the environment says
+  otherwise). Every request is a valid
   adhesion for a body not yet enrolled: validation, the replica read, the
   adhesion, its people and two outbox rows in one transaction.
 - baseline: a Flask app with one SQLAlchemy insert of the same JSON body
@@ -56,6 +58,8 @@ BODIES = int(os.environ.get("BENCH_ENROLMENT_BODIES", "60000"))
 CLIENTS = (16, 64)
 THREADS = os.environ.get("BENCH_ENROLMENT_THREADS", "1")  # 1: sync workers, as in compose
 NOW = "2017-06-20T09:00:00+02:00"
+# The relay set for a day of heavy intake (docs/backbone.md), as bench/system.py runs it.
+RELAY_LINGER = os.environ.get("COALIZIONE_RELAY_LINGER", "0.01")
 BIN = Path(sys.executable).parent
 
 BASELINE_APP = '''
@@ -252,7 +256,8 @@ def main() -> int:
     env.update({"AMQP_URL": AMQP_URL, "COALIZIONE_NOW": NOW, "ENROLMENT_RATE_LIMIT": "0",
                 "ENROLMENT_SECRET_KEY": uuid.uuid4().hex, "LOG_LEVEL": "WARNING",
                 "COALIZIONE_EXCHANGE": f"{tag}.events", "COALIZIONE_DEAD_EXCHANGE": f"{tag}.dead",
-                "COALIZIONE_QUEUE_PREFIX": f"{tag}.", "ENROLMENT_RESYNC_CHECK_SECONDS": "3600"})
+                "COALIZIONE_QUEUE_PREFIX": f"{tag}.", "ENROLMENT_RESYNC_CHECK_SECONDS": "3600",
+                "COALIZIONE_RELAY_LINGER": RELAY_LINGER})
     queues = [f"{tag}.enrolment.entities", f"{tag}.enrolment.entities.dead"]
     try:
         env["ENROLMENT_DATABASE_URL"] = create_database(service_db)
@@ -310,6 +315,7 @@ def main() -> int:
         "bench": "enrolment",
         "gunicorn": "2 sync workers" if THREADS == "1" else f"2 workers x {THREADS} threads",
         "relay_running": os.environ.get("BENCH_ENROLMENT_RELAY", "1") != "0",
+        "relay_linger_s": float(RELAY_LINGER),
         "relay_lag_s": round(relay_lag, 2), "rounds": ROUNDS, "phase_seconds": SECONDS,
         "cpus": os.cpu_count(),
         "rps_16": s16["rps"], "p50_ms_16": s16["p50_ms"], "p99_ms_16": s16["p99_ms"],
