@@ -52,14 +52,14 @@ sys.path.insert(0, str(ROOT))
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 SECONDS = float(os.environ.get("BENCH_ENROLMENT_SECONDS", "5"))
-ROUNDS = int(os.environ.get("BENCH_ENROLMENT_ROUNDS", "3"))
+ROUNDS = max(1, int(os.environ.get("BENCH_ENROLMENT_ROUNDS") or "3"))
 WARMUP = float(os.environ.get("BENCH_ENROLMENT_WARMUP", "1.5"))
 BODIES = int(os.environ.get("BENCH_ENROLMENT_BODIES", "60000"))
 CLIENTS = (16, 64)
 THREADS = os.environ.get("BENCH_ENROLMENT_THREADS", "1")  # 1: sync workers, as in compose
 NOW = "2017-06-20T09:00:00+02:00"
 # The relay set for a day of heavy intake (docs/backbone.md), as bench/system.py runs it.
-RELAY_LINGER = os.environ.get("COALIZIONE_RELAY_LINGER", "0.01")
+RELAY_LINGER = os.environ.get("COALIZIONE_RELAY_LINGER") or "0.01"
 BIN = Path(sys.executable).parent
 
 BASELINE_APP = '''

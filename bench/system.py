@@ -54,7 +54,7 @@ TARGET_P99 = 1.0
 # The backbone set for throughput (docs/backbone.md, .env.example): each
 # hop may wait up to 10 ms so that batches fill. Any of them set in the
 # environment wins (e.g. the defaults, to compare).
-BATCHING = {name: os.environ.get(name, value) for name, value in (
+BATCHING = {name: os.environ.get(name) or value for name, value in (
     ("COALIZIONE_RELAY_LINGER", "0.01"), ("COALIZIONE_CONSUMER_BATCH_WINDOW", "0.01"),
     ("COALIZIONE_CONSUMER_BATCH_GAP", "0.01"))}
 
@@ -105,12 +105,17 @@ async def post(port: int, submission) -> None:
     head = (f"POST /api/enrolment/v1/adhesions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             "Connection: close\r\n\r\n").encode()
+    async def exchange() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(head + body)
+            return await reader.read()
+        finally:
+            writer.close()
+
     submission.sent_at = time.monotonic()
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(head + body)
-        answer = await asyncio.wait_for(reader.read(), 60)
-        writer.close()
+        answer = await asyncio.wait_for(exchange(), 60)
         submission.status = int(answer[9:12])
     except (OSError, ValueError, asyncio.TimeoutError) as exc:
         submission.status, submission.answer = None, repr(exc)
@@ -122,10 +127,12 @@ def drive(port: int, submissions, rate: float) -> None:
     loop: a thread and urllib per request took CPU the stack needs."""
     async def run():
         started = time.monotonic()
+        open_requests = asyncio.Semaphore(256)  # as many sockets at most, if the stack stalls
 
         async def at(position, submission):
             await asyncio.sleep(max(0.0, started + position / rate - time.monotonic()))
-            await post(port, submission)
+            async with open_requests:
+                await post(port, submission)
 
         await asyncio.gather(*(at(i, s) for i, s in enumerate(submissions)))
     asyncio.run(run())

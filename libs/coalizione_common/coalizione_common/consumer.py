@@ -139,7 +139,7 @@ class EventConsumer:
                     if remaining <= 0:
                         break
                     try:
-                        conn.drain_events(timeout=min(remaining, self.batch_gap))
+                        conn.drain_events(timeout=max(0.0, min(remaining, self.batch_gap)))
                     except socket.timeout:
                         break
                 if self._buffer:
