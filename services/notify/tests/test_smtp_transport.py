@@ -39,8 +39,8 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)
 
 
-def serve(**kwargs):
-    mailbox = Mailbox()
+def serve(mailbox: Mailbox | None = None, **kwargs):
+    mailbox = mailbox if mailbox is not None else Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     return mailbox, controller
@@ -109,9 +109,7 @@ class Peers(Mailbox):
 
 
 def test_a_session_sends_several_messages_over_one_connection():
-    mailbox = Peers()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    mailbox, controller = serve(Peers())
     try:
         with SmtpTransport(f"smtp://127.0.0.1:{controller.port}", timeout=5).session() as smtp:
             for n in range(3):
@@ -122,9 +120,7 @@ def test_a_session_sends_several_messages_over_one_connection():
 
 
 def test_a_session_reconnects_when_its_connection_was_dropped_and_after_a_refusal():
-    mailbox = Peers()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    mailbox, controller = serve(Peers())
     try:
         with SmtpTransport(f"smtp://127.0.0.1:{controller.port}", timeout=5).session() as smtp:
             smtp.send("a@coalizione.example", "p1@comune.example.it", MESSAGE)
