@@ -49,6 +49,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.rawhttp import post_status  # noqa: E402
+
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 SECONDS = float(os.environ.get("BENCH_ENROLMENT_SECONDS", "5"))
@@ -173,16 +175,6 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-async def one_request(port: int, path: str, body: bytes) -> int:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
-    await writer.drain()
-    response = await reader.read()
-    writer.close()
-    return int(response[9:12])
-
-
 async def load(port: int, path: str, clients: int, seconds: float, bodies) -> dict:
     latencies, statuses = [], {}
     deadline = time.perf_counter() + seconds
@@ -192,7 +184,7 @@ async def load(port: int, path: str, clients: int, seconds: float, bodies) -> di
             body = next(bodies)
             started = time.perf_counter()
             try:
-                status = await one_request(port, path, body)
+                status = await post_status(port, path, body)
             except OSError:
                 status = 0
             latencies.append((time.perf_counter() - started) * 1000)

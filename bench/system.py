@@ -101,22 +101,12 @@ def per_submission(before: dict, after: dict, count: int) -> dict[str, float]:
 
 
 async def post(port: int, submission) -> None:
+    from tests.support.rawhttp import post_status
     body = json.dumps(submission.body).encode()
-    head = (f"POST /api/enrolment/v1/adhesions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n").encode()
-    async def exchange() -> bytes:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            writer.write(head + body)
-            return await reader.read()
-        finally:
-            writer.close()
-
     submission.sent_at = time.monotonic()
     try:
-        answer = await asyncio.wait_for(exchange(), 60)
-        submission.status = int(answer[9:12])
+        submission.status = await asyncio.wait_for(
+            post_status(port, "/api/enrolment/v1/adhesions", body), 60)
     except (OSError, ValueError, asyncio.TimeoutError) as exc:
         submission.status, submission.answer = None, repr(exc)
     submission.answered_at = time.monotonic()
