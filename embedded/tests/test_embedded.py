@@ -70,6 +70,46 @@ def test_an_event_of_one_service_reaches_the_others_through_the_bus(system):
                     timeout=10)
 
 
+def test_the_confirmation_email_names_the_chosen_topics_by_their_titles(tmp_path):
+    """Enrolment sends topic ids; the e-mail written by notify shows the
+    titles of the edition's catalogue, not the ids."""
+    from email import message_from_bytes, policy
+    from werkzeug.test import Client
+    system = build_system(embedded_environ(tmp_path, REGISTRY_SEED="0",
+                                           COALIZIONE_NOW="2017-06-20T09:00:00+02:00"))
+    system.start()
+    try:
+        registry = system.runtimes["registry"]
+        entity = {"code": "040012", "name": "Forlì", "kind": "comune", "province": "FC",
+                  "region": "Emilia-Romagna", "population": 116434,
+                  "population_date": "2011-10-09", "eligible": True, "eligibility_reason": "ok",
+                  "lat": 44.2, "lon": 12.0}
+        with Session(registry.engine) as session, session.begin():
+            registry.emit(session, "registry.entity.upserted", entity["code"], entity)
+        http = Client(system.wsgi())
+        assert wait_for(lambda: http.get("/api/enrolment/v1/entities?q=forli").json["items"],
+                        timeout=10)
+        r = http.post("/api/enrolment/v1/adhesions", json={
+            "entity_code": "040012",
+            "contact": {"name": "Maria Rossi", "role": "dirigente",
+                        "email": "maria.rossi@comune.forli.fc.it", "phone": "0543 712111"},
+            "participants": [{"name": "Luca Bianchi", "role": "funzionario",
+                              "email": "luca.bianchi@comune.forli.fc.it",
+                              "office": "Servizi sociali"}],
+            "webinar_topics": ["msna", "accoglienza-integrata"], "privacy_notice_read": True})
+        assert r.status_code == 201, r.json
+        mail = tmp_path / "mail"
+        assert wait_for(lambda: list(mail.glob("*.eml")), timeout=20)
+        [eml] = list(mail.glob("*.eml"))
+        message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        text = message.get_body(("plain",)).get_content()
+        assert ("Minori stranieri non accompagnati; Accoglienza integrata e ruolo del Comune"
+                in text), text
+        assert "Msna" not in text
+    finally:
+        system.shutdown()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

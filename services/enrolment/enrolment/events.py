@@ -36,9 +36,13 @@ def confirmed(adhesion: dict) -> dict:
 
 
 def updated(adhesion: dict) -> dict:
-    return {"adhesion_id": adhesion["id"], "entity_code": adhesion["entity_code"],
+    """The adhesion as after the change, without personal data."""
+    return {"adhesion_id": adhesion["id"], "edition": adhesion["edition"],
+            "entity_code": adhesion["entity_code"], "entity": entity_of(adhesion),
             "status": adhesion["status"], "participants_by_role": by_role(adhesion["participants"]),
             "webinar_topics": adhesion["webinar_topics"],
+            "submitted_at": instant(adhesion["submitted_at"]),
+            "confirmed_at": instant(adhesion["confirmed_at"]) if adhesion["confirmed_at"] else None,
             "updated_at": instant(adhesion["updated_at"])}
 
 
@@ -51,11 +55,13 @@ def roster(adhesion: dict, reason: str, changed_at: datetime, manage_url: str,
            confirm_url: str | None = None, confirm_expires_at: datetime | None = None) -> dict:
     links = {"manage": manage_url}
     data = {"adhesion_id": adhesion["id"], "edition": adhesion["edition"], "reason": reason,
-            "status": adhesion["status"], "entity": entity_of(adhesion, with_population=False),
+            "status": adhesion["status"], "entity_code": adhesion["entity_code"],
+            "entity": entity_of(adhesion, with_population=False),
             "contact": _person(adhesion["contact"], "phone"),
             "participants": [_person(p, "office") for p in adhesion["participants"]],
-            "webinar_topics": adhesion["webinar_topics"], "links": links,
-            "changed_at": instant(changed_at)}
+            "webinar_topics": adhesion["webinar_topics"],
+            "webinar_topic_titles": {t: CURRENT.topic_title(t) for t in adhesion["webinar_topics"]},
+            "links": links, "changed_at": instant(changed_at)}
     if confirm_url:
         links["confirm"] = confirm_url
         data["confirm_expires_at"] = instant(confirm_expires_at)

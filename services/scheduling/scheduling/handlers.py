@@ -180,14 +180,14 @@ def _create_assignments(runtime, session: Session, pairs: list[tuple[str, dict]]
     if rows:
         session.execute(insert(assignments), rows)
     for row in rows:
-        runtime.emit(session, "assignment.created", row["session_id"], _assignment_event(row))
+        runtime.emit(session, "assignment.created", row["adhesion_id"], _assignment_event(row))
     return rows
 
 
 def _cancel_assignment(runtime, session: Session, row: dict) -> None:
     session.execute(update(assignments).where(assignments.c.id == row["id"])
                     .values(status="cancelled", cancelled_at=runtime.clock.now()))
-    runtime.emit(session, "assignment.cancelled", row["session_id"], _assignment_event(row))
+    runtime.emit(session, "assignment.cancelled", row["adhesion_id"], _assignment_event(row))
 
 
 def _assignment_event(row: dict) -> dict:

@@ -240,12 +240,18 @@ def test_changing_keeps_the_ids_of_people_who_stay_and_emits_updated(client, run
     assert changed.json["contact"]["id"] == r.json["contact"]["id"]
     assert changed.json["contact"]["phone"] == "0543 000000"
     updated = outbox(runtime, "adhesion.updated")[-1]["data"]
-    assert updated == {"adhesion_id": r.json["id"], "entity_code": "040012",
+    assert updated == {"adhesion_id": r.json["id"], "edition": "coalizione-2017",
+                       "entity_code": "040012", "entity": {
+                           "code": "040012", "name": "Forlì", "kind": "comune",
+                           "province": "FC", "region": "Emilia-Romagna",
+                           "population": updated["entity"]["population"]},
                        "status": "pending_confirmation",
                        "participants_by_role": {"amministratore": 0, "dirigente": 1,
                                                 "funzionario": 1},
                        "webinar_topics": ["politiche-abitative"],
+                       "submitted_at": updated["submitted_at"], "confirmed_at": None,
                        "updated_at": updated["updated_at"]}
+    assert "contact" not in updated and "participants" not in updated
     roster = outbox(runtime, "roster.updated")[-1]["data"]
     assert roster["reason"] == "updated" and "confirm" not in roster["links"]
     assert roster["participants"][0]["id"] == kept["id"]
