@@ -82,7 +82,7 @@ def _limit() -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         errors.append({"field": "limit", "message": f"a whole number from 1 to {MAX_LIMIT}"})
     if errors:
-        raise Problem(400, "validation", "Invalid query", "See errors.", errors=errors)
+        raise Problem(422, "validation", "Invalid query", "See errors.", errors=errors)
     return int(raw)
 
 
@@ -194,7 +194,7 @@ def dead_letter_openapi(prefix: str = "", security: str = "bearer") -> dict:
                                        "default": DEFAULT_LIMIT}}],
             "responses": {"200": {"description": "every dead-letter queue of the service",
                                   "content": {"application/json": {"schema": listing}}},
-                          "400": _PROBLEM, "401": _PROBLEM, "403": _PROBLEM, "503": _PROBLEM}}},
+                          "401": _PROBLEM, "403": _PROBLEM, "422": _PROBLEM, "503": _PROBLEM}}},
         f"{prefix}/dead-letters/replay": {"post": {
             "operationId": "replayDeadLetters", "security": bearer,
             "summary": "send dead letters back to their handler queue",

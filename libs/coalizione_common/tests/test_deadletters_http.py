@@ -152,7 +152,7 @@ def test_a_body_that_is_not_a_json_object_is_422(idle):
 def test_listing_needs_a_token_and_a_sane_limit(idle):
     _, client = idle
     assert client.get(LIST).status_code == 401
-    assert client.get(f"{LIST}?limit=0", headers=client.viewer).status_code == 400
+    assert client.get(f"{LIST}?limit=0", headers=client.viewer).status_code == 422
     assert client.get(LIST, headers=client.viewer).json["queues"][0]["count"] == 0
 
 

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from coalizione_common.db import insert_new
 
 from .adapters.orm import deliveries, people
-from .adapters.transport import PermanentFailure, TransientFailure, session_of
+from .adapters.transport import PermanentFailure, TransientFailure, session_of, without_addresses
 from .messages import assemble, message_id, render
 
 log = logging.getLogger("notify.deliveries")
@@ -268,7 +268,7 @@ class Sender:
             return self._transient(row, exc.reason)
         except Exception as exc:  # an unexpected error: never lose the row
             log.exception("sending %s failed unexpectedly", row.id)
-            return self._transient(row, f"{type(exc).__name__}: {exc}")
+            return self._transient(row, without_addresses(f"{type(exc).__name__}: {exc}"))
         if self.config.fault == "kill-after-smtp":
             _die(f"fault hook: accepted {row.id}, dying before marking it sent")
         return self.record(row, SENT, None)

@@ -45,9 +45,9 @@ def test_pages_follow_the_cursor(api, notify):
 
 def test_bad_queries_are_problems(api):
     r = api.get("/api/notify/v1/deliveries?state=lost&limit=0&colour=red", headers=api.viewer)
-    assert r.status_code == 400
+    assert r.status_code == 422 and r.json["type"].endswith("/validation")
     assert {e["field"] for e in r.json["errors"]} == {"state", "limit", "colour"}
-    assert api.get("/api/notify/v1/deliveries?cursor=@@", headers=api.viewer).status_code == 400
+    assert api.get("/api/notify/v1/deliveries?cursor=@@", headers=api.viewer).status_code == 422
     assert api.get("/api/notify/v1/deliveries/nope", headers=api.viewer).status_code == 404
 
 

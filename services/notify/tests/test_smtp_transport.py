@@ -11,7 +11,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from notify.adapters.transport import PermanentFailure, SmtpTransport, TransientFailure
+from notify.adapters.transport import (PermanentFailure, SmtpTransport, TransientFailure,
+                                      without_addresses)
 from services.notify.tests.smtp_server import Mailbox, free_port
 
 MESSAGE = (b"From: a@coalizione.example\r\nTo: b@comune.example.it\r\n"
@@ -93,6 +94,31 @@ def test_refusals_are_transient_or_permanent_by_their_code():
     with pytest.raises(TransientFailure, match="connection"):
         SmtpTransport(f"smtp://127.0.0.1:{free_port()}", timeout=2).send(
             "a@coalizione.example", "b@comune.example.it", MESSAGE)
+
+
+def test_a_refusal_quoting_the_recipient_keeps_the_reason_but_not_the_address():
+    mailbox, controller = serve()
+    transport = SmtpTransport(f"smtp://127.0.0.1:{controller.port}", timeout=5)
+    try:
+        mailbox.replies = ["550 5.1.1 <b.rossi@comune.example.it>: Recipient address rejected"]
+        with pytest.raises(PermanentFailure) as permanent:
+            transport.send("a@coalizione.example", "b.rossi@comune.example.it", MESSAGE)
+    finally:
+        controller.stop()
+    assert permanent.value.reason == "550 5.1.1 <[address]>: Recipient address rejected"
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("550 5.1.1 <mario.rossi@comune.forli.fc.it>: Recipient address rejected",
+     "550 5.1.1 <[address]>: Recipient address rejected"),
+    ("550 sorry, no mailbox here by that name (#5.1.1 - chkuser) a+b@x.it",
+     "550 sorry, no mailbox here by that name (#5.1.1 - chkuser) [address]"),
+    ("452 too many recipients: a@b.it, c@d.it", "452 too many recipients: [address], [address]"),
+    ("552 5.2.2 mailbox full", "552 5.2.2 mailbox full"),
+    ("SMTPRecipientsRefused: {'x@y.it': (550, b'no')}", "SMTPRecipientsRefused: {'[address]': (550, b'no')}"),
+])
+def test_reasons_are_stripped_of_addresses(text, masked):
+    assert without_addresses(text) == masked
 
 
 class Peers(Mailbox):

@@ -2,11 +2,14 @@
 
 Both raise :class:`TransientFailure` for what may work later (4xx replies,
 lost connections, timeouts) and :class:`PermanentFailure` for what will
-not (5xx replies), with the server's own words as the reason.
+not (5xx replies), with the server's own words as the reason, any e-mail
+address in them masked: the reason travels in ``notification.failed``,
+which partners may read.
 """
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -15,8 +18,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 
+ADDRESS = re.compile(r"[^\s<>()\[\]{}@,;:\"']+@[^\s<>()\[\]{}@,;:\"']+")
+
+
+def without_addresses(text: str) -> str:
+    """``text`` with every e-mail address replaced by ``[address]``."""
+    return ADDRESS.sub("[address]", text)
+
+
 class DeliveryFailure(Exception):
     def __init__(self, reason: str):
+        reason = without_addresses(reason)
         super().__init__(reason)
         self.reason = reason
 

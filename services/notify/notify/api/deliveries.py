@@ -51,7 +51,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         created, _, did = raw.partition("|")
         return datetime.fromisoformat(created.replace("Z", "+00:00")), did
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Problem(400, "validation", "Invalid cursor",
+        raise Problem(422, "validation", "Invalid cursor",
                       "Use the 'next' value of a previous page.",
                       errors=[{"field": "cursor", "message": "not a cursor of this API"}])
 
@@ -69,7 +69,7 @@ def _parse(args) -> tuple[dict, int, str | None]:
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
         errors.append({"field": "limit", "message": f"a whole number from 1 to {MAX_LIMIT}"})
     if errors:
-        raise Problem(400, "validation", "Invalid query", "See errors.", errors=errors)
+        raise Problem(422, "validation", "Invalid query", "See errors.", errors=errors)
     filters = {name: args[name] for name in FILTERS if args.get(name)}
     return filters, int(raw_limit), args.get("cursor") or None
 

@@ -119,7 +119,7 @@ DOCUMENT = {
                     "schema": {"type": "object", "required": ["items", "next"], "properties": {
                         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}},
                         "next": {"type": ["string", "null"]}}}}}},
-                "400": _PROBLEM, "401": _PROBLEM, "403": _PROBLEM},
+                "401": _PROBLEM, "403": _PROBLEM, "422": _PROBLEM},
         }},
         "/deliveries/{id}": {"get": {
             "operationId": "getDelivery", "summary": "one delivery", "security": _BEARER,

@@ -2,6 +2,8 @@
 /api/scheduling/v1/openapi.json."""
 from __future__ import annotations
 
+from coalizione_common.deadletters_http import dead_letter_openapi
+
 _PROBLEM = {"description": "problem+json (RFC 9457)",
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 _AUTH = {"401": _PROBLEM, "403": _PROBLEM}
@@ -283,5 +285,15 @@ SPEC = {
         "/api/scheduling/v1/sessions/{session_id}/calendar.ics": {"get": _op(
             "One session as a calendar (RFC 5545)", None, params=[_path("session_id")],
             errors=("404",), content="text/calendar")},
+        **dead_letter_openapi("/api/scheduling/v1"),
+        "/api/scheduling/v1/openapi.json": {"get": {
+            "operationId": "openapi", "summary": "this document",
+            "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        "/api/scheduling/v1/healthz": {"get": {
+            "operationId": "healthz", "summary": "the process answers",
+            "responses": {"200": {"description": "alive"}}}},
+        "/api/scheduling/v1/readyz": {"get": {
+            "operationId": "readyz", "summary": "database and broker reachable",
+            "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
     },
 }
