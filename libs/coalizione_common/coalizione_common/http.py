@@ -7,7 +7,8 @@ import time
 import uuid
 from typing import Callable
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("coalizione.http")
@@ -63,14 +64,53 @@ def install_conventions(app: Flask, service: str) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if wants_page():
+            return error_page(exc.code or 500)
         kind = _HTTP_KINDS.get(exc.code or 500, "error")
         return problem_response(exc.code or 500, kind, exc.name, exc.description or "")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error", extra={"request_id": g.get("request_id")})
+        if wants_page():
+            return error_page(500)
         return problem_response(500, "internal", "Internal Server Error",
                                 "An unexpected error occurred; it has been logged.")
+
+
+def wants_page() -> bool:
+    """A browser on a public page (not under ``/api/``): it gets an Italian
+    page rather than problem+json."""
+    return not request.path.startswith("/api/") and request.accept_mimetypes.best_match(
+        ("application/json", PROBLEM_JSON, "text/html")) == "text/html"
+
+
+_PAGES = {
+    404: ("Pagina non trovata", "L'indirizzo non corrisponde a nessuna pagina. Se l'ha "
+          "copiato da un'e-mail, controlli che sia completo."),
+    405: ("Operazione non consentita", "Questa pagina non accetta l'operazione richiesta. "
+          "Torni alla pagina precedente e riprovi."),
+    413: ("Dati troppo grandi", "I dati inviati superano la dimensione consentita."),
+    429: ("Troppe richieste", "Ha inviato molte richieste in poco tempo. Attenda qualche "
+          "minuto e riprovi."),
+    500: ("Errore imprevisto", "Si è verificato un errore imprevisto, già registrato. "
+          "Riprovi tra qualche minuto; i dati già inviati non sono andati persi."),
+}
+
+
+def error_page(status: int):
+    """The Italian page of an HTTP error, with a way back to the Scheda."""
+    title, text = _PAGES.get(status, ("Richiesta non valida", "La richiesta non può essere "
+                                      "soddisfatta. Torni alla pagina precedente e riprovi."))
+    reference = g.get("request_id", "")
+    page = (f'<!doctype html><html lang="it"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{title} - CO-AliZIONE</title></head><body>'
+            f'<main><h1>{title}</h1><p>{text}</p>'
+            f'<p><a href="/">Vai alla Scheda di adesione</a></p>'
+            f'<p><small>Codice di errore {status}, riferimento {escape(reference)}</small></p>'
+            f'</main></body></html>')
+    return Response(page, status=status, mimetype="text/html")
 
 
 def health_blueprint(service: str, checks: dict[str, Callable[[], None]]) -> Blueprint:

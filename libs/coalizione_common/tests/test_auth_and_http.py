@@ -31,6 +31,10 @@ def client(tmp_path):
     def boom():
         raise RuntimeError("secret internals")
 
+    @app.get("/pagina-che-si-rompe")
+    def page_boom():
+        raise RuntimeError("secret internals")
+
     @app.get("/api/probe/v1/conflict")
     def conflict():
         raise Problem(409, "already-enrolled", "Già iscritto", "dettaglio", entity_code="1")
@@ -82,3 +86,30 @@ def test_errors_are_problem_details_without_internals(client):
                       "detail": "dettaglio", "entity_code": "1", "request_id": r.headers["X-Request-ID"]}
     missing = client.get("/nowhere", headers={"X-Request-ID": "abc"})
     assert missing.status_code == 404 and missing.json["request_id"] == "abc"
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_browser_on_a_public_path_gets_an_italian_page_not_json(client):
+    missing = client.get("/pagina-inesistente", headers=dict(BROWSER, **{"X-Request-ID": "r1"}))
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    page = missing.get_data(as_text=True)
+    assert '<html lang="it">' in page and "Pagina non trovata" in page and "r1" in page
+    assert 'href="/"' in page and "requested URL" not in page
+    wrong = client.post("/pagina-inesistente", headers=BROWSER)
+    assert wrong.status_code == 404 and "Pagina non trovata" in wrong.get_data(as_text=True)
+    broken = client.get("/pagina-che-si-rompe", headers=BROWSER)
+    assert broken.status_code == 500 and "Errore imprevisto" in broken.get_data(as_text=True)
+    assert "secret internals" not in broken.get_data(as_text=True)
+    not_allowed = client.delete("/pagina-che-si-rompe", headers=BROWSER)
+    assert not_allowed.status_code == 405
+    assert "Operazione non consentita" in not_allowed.get_data(as_text=True)
+
+
+def test_the_api_and_clients_without_html_keep_problem_json(client):
+    assert client.get("/api/probe/v1/nothing", headers=BROWSER).mimetype == "application/problem+json"
+    assert client.get("/api/probe/v1/boom", headers=BROWSER).mimetype == "application/problem+json"
+    for accept in ("*/*", "application/json", "application/problem+json"):
+        r = client.get("/pagina-inesistente", headers={"Accept": accept})
+        assert r.status_code == 404 and r.mimetype == "application/problem+json", accept
