@@ -46,25 +46,29 @@ class Proxy:
                 if attempt == 2:
                     raise
 
-    def _readiness(self):
-        results, ready = {}, True
+    def _whole(self, check: str):
+        """Ask each service's ``healthz`` or ``readyz``: the whole is alive
+        (ready) only when every service is. Gives the verdict and, for each
+        service, its checks (``readyz``) or its status."""
+        results, ok = {}, True
         for prefix, base in self.routes:
             if not prefix.startswith("/api/"):
                 continue  # a public path of a service already asked under /api/
             service = prefix.rsplit("/", 1)[-1]
             try:
-                status, _, _, body = self._forward(base, "GET", f"{prefix}/v1/readyz", {}, b"")
-                results[service] = json.loads(body).get("checks", {}) if body else {}
-                ready = ready and status == 200
-            except OSError as exc:
-                results[service] = {"process": f"error: {exc}"}
-                ready = False
-        return ready, results
+                status, _, _, body = self._forward(base, "GET", f"{prefix}/v1/{check}", {}, b"")
+                answer = json.loads(body) if body else {}
+            except (OSError, ValueError) as exc:
+                status, answer = None, {"status": f"error: {exc}"}
+            results[service] = answer.get("checks", {}) if check == "readyz" and status \
+                else answer.get("status", f"HTTP {status}")
+            ok = ok and status == 200
+        return ok, results
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path in ("/healthz", "/readyz"):
-            ready, results = self._readiness() if path == "/readyz" else (True, {})
+            ready, results = self._whole(path[1:])
             payload = json.dumps({"status": "ok" if ready else "unavailable",
                                   "services": results}).encode()
             start_response("200 OK" if ready else "503 Service Unavailable",

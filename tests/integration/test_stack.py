@@ -81,6 +81,9 @@ def test_an_adhesion_crosses_processes_from_registry_to_notify(stack):
                                                         "notify", "console"}
     for service in ("registry", "enrolment", "scheduling", "notify", "console"):
         assert call(port, "GET", f"/api/{service}/v1/healthz")[1]["service"] == service
+    status, alive = call(port, "GET", "/healthz")
+    assert status == 200 and alive["services"] == {
+        s: "ok" for s in ("registry", "enrolment", "scheduling", "notify", "console")}
 
     code = f"IPA-test{uuid.uuid4().hex[:6]}"
     status, entity = call(port, "PUT", f"/api/registry/v1/ops/entities/{code}", {
