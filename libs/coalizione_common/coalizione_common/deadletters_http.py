@@ -79,7 +79,7 @@ def _limit() -> int:
     unknown = [name for name in request.args if name != "limit"]
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
     errors = [{"field": name, "message": "unknown parameter; accepted: limit"} for name in unknown]
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_LIMIT:
         errors.append({"field": "limit", "message": f"a whole number from 1 to {MAX_LIMIT}"})
     if errors:
         raise Problem(422, "validation", "Invalid query", "See errors.", errors=errors)

@@ -8,7 +8,9 @@ import uuid
 from typing import Callable
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from markupsafe import escape
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("coalizione.http")
@@ -69,6 +71,18 @@ def install_conventions(app: Flask, service: str) -> None:
         kind = _HTTP_KINDS.get(exc.code or 500, "error")
         return problem_response(exc.code or 500, kind, exc.name, exc.description or "")
 
+    @app.errorhandler(DataError)
+    def _refused_by_the_database(exc: DataError):
+        """A value the database cannot store (a NUL character in a text,
+        a number out of range): the request's fault, and nothing was written."""
+        log.warning("value refused by the database: %s", exc.orig,
+                    extra={"request_id": g.get("request_id")})
+        if wants_page():
+            return error_page(400)
+        return problem_response(400, "bad-request", "Bad Request",
+                                "A value of the request cannot be stored (for instance a NUL "
+                                "character in a text).")
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error", extra={"request_id": g.get("request_id")})
@@ -76,6 +90,17 @@ def install_conventions(app: Flask, service: str) -> None:
             return error_page(500)
         return problem_response(500, "internal", "Internal Server Error",
                                 "An unexpected error occurred; it has been logged.")
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a document nested too deeply to parse is invalid
+    JSON (a 400) rather than a RecursionError (a 500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def wants_page() -> bool:
@@ -86,22 +111,22 @@ def wants_page() -> bool:
 
 
 _PAGES = {
-    404: ("Pagina non trovata", "L'indirizzo non corrisponde a nessuna pagina. Se l'ha "
-          "copiato da un'e-mail, controlli che sia completo."),
+    404: ("Pagina non trovata", "L'indirizzo non corrisponde a nessuna pagina. Se l'hai "
+          "copiato da un'e-mail, controlla che sia completo."),
     405: ("Operazione non consentita", "Questa pagina non accetta l'operazione richiesta. "
-          "Torni alla pagina precedente e riprovi."),
+          "Torna alla pagina precedente e riprova."),
     413: ("Dati troppo grandi", "I dati inviati superano la dimensione consentita."),
-    429: ("Troppe richieste", "Ha inviato molte richieste in poco tempo. Attenda qualche "
-          "minuto e riprovi."),
+    429: ("Troppe richieste", "Hai inviato molte richieste in poco tempo. Attendi qualche "
+          "minuto e riprova."),
     500: ("Errore imprevisto", "Si è verificato un errore imprevisto, già registrato. "
-          "Riprovi tra qualche minuto; i dati già inviati non sono andati persi."),
+          "Riprova tra qualche minuto."),
 }
 
 
 def error_page(status: int):
     """The Italian page of an HTTP error, with a way back to the Scheda."""
     title, text = _PAGES.get(status, ("Richiesta non valida", "La richiesta non può essere "
-                                      "soddisfatta. Torni alla pagina precedente e riprovi."))
+                                      "soddisfatta. Torna alla pagina precedente e riprova."))
     reference = g.get("request_id", "")
     page = (f'<!doctype html><html lang="it"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -151,6 +176,7 @@ def create_service_app(runtime, import_name: str, blueprints=()) -> Flask:
     """
     from .deadletters_http import dead_letters_blueprint  # it needs auth, which needs this module
     app = Flask(import_name)
+    app.json = JSONProvider(app)
     app.json.ensure_ascii = False
     app.extensions["runtime"] = runtime
     install_conventions(app, runtime.name)

@@ -17,8 +17,8 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def matches(token: str | None, stored_hash: str | None) -> bool:
-    if not token or not stored_hash:
+def matches(token, stored_hash: str | None) -> bool:
+    if not isinstance(token, str) or not token or not stored_hash:
         return False
     return hmac.compare_digest(digest(token), stored_hash)
 

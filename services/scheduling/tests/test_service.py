@@ -237,6 +237,11 @@ def test_pin_move_reschedule_cancel_and_attendance(service, rows):
     same_day = service.post(f"/api/scheduling/v1/sessions/{first['id']}/reschedule",
                             headers=service.operator, json={"starts_at": second["starts_at"]})
     assert same_day.status_code == 409
+    for venue in ("Sala consiliare", ["x"], {"name": 3}):
+        odd = service.post(f"/api/scheduling/v1/sessions/{first['id']}/reschedule",
+                           headers=service.operator,
+                           json={"starts_at": second["starts_at"], "venue": venue})
+        assert odd.status_code == 422 and odd.json["errors"][0]["field"] == "venue", venue
     later = start + timedelta(days=28)
     while later.astimezone(ROME).weekday() >= 5 or later.astimezone(ROME).date() in ITALY:
         later += timedelta(days=1)
@@ -268,6 +273,10 @@ def test_pin_move_reschedule_cancel_and_attendance(service, rows):
     assert stranger.status_code == 422 and stranger.json["errors"][0]["field"] == "records[0].participant_id"
 
     before = service.get(f"/api/scheduling/v1/sessions/{first['id']}", headers=service.viewer).json
+    for move_to in (5, ["x"], {"id": "x"}):
+        odd = service.post(f"/api/scheduling/v1/sessions/{first['id']}/cancel",
+                           headers=service.operator, json={"reason": "Sala", "move_to": move_to})
+        assert odd.status_code == 422 and odd.json["errors"][0]["field"] == "move_to", move_to
     cancelled = service.post(f"/api/scheduling/v1/sessions/{first['id']}/cancel",
                              headers=service.operator, json={"reason": "Sala non disponibile"})
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"

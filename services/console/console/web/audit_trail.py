@@ -15,7 +15,7 @@ def audit_log():
     actor = request.args.get("actor", "").strip().lower()
     action = request.args.get("action", "").strip()
     raw = request.args.get("page", "1")
-    page = min(max(int(raw) if raw.isdigit() and len(raw) < 8 else 1, 1), 10 ** 6)
+    page = min(max(int(raw) if raw.isdecimal() and len(raw) < 8 else 1, 1), 10 ** 6)
     rows, total = audit.entries(runtime(), actor=actor, action=action, limit=PAGE,
                                 offset=(page - 1) * PAGE)
     return render_template("audit.html", rows=rows, total=total, page=page,

@@ -93,7 +93,8 @@ def withdraw(adhesion_id):
 def confirm(adhesion_id):
     body = json_body()
     token = body.get("token") if isinstance(body, dict) else None
-    return represent(handlers.confirm_adhesion(runtime(), adhesion_id, token or ""))
+    return represent(handlers.confirm_adhesion(runtime(), adhesion_id,
+                                               token if isinstance(token, str) else ""))
 
 
 @bp.post("/adhesions/<adhesion_id>/confirmation")

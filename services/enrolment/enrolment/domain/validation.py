@@ -13,6 +13,9 @@ from ..edition import Edition
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 MAX_TEXT = 200
+# Control characters (NUL above all, which PostgreSQL refuses in text)
+# have no place in a name, an address or a code.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -40,6 +43,10 @@ def _text(checked: Checked, source: dict, key: str, path: str, label: str,
     if not isinstance(raw, str):
         checked.error(path, f"{label[0].upper()}{label[1:]}: deve essere un testo.")
         return None
+    if CONTROL.search(raw):
+        checked.error(path, "Contiene caratteri non ammessi: riscrivilo a mano, senza "
+                      "incollarlo da altri programmi.")
+        return None
     value = " ".join(raw.split())
     if len(value) > limit:
         checked.error(path, f"Al massimo {limit} caratteri.")
@@ -60,7 +67,7 @@ def _role(checked: Checked, source: dict, path: str, edition: Edition) -> str | 
     if raw in (None, ""):
         checked.error(path, "Scegli il ruolo: " + ", ".join(edition.roles.values()).lower() + ".")
         return None
-    if raw not in edition.roles:
+    if not isinstance(raw, str) or raw not in edition.roles:
         checked.error(path, "Ruolo non previsto: scegli tra "
                       + ", ".join(edition.roles.values()).lower() + ".")
         return None
@@ -92,7 +99,7 @@ def check_participants(checked: Checked, participants, edition: Edition) -> list
         checked.error("participants",
                       f"Al massimo {edition.max_participants} partecipanti per ente.")
         return None
-    cleaned, seen = [], {}
+    cleaned, seen, ids = [], {}, set()
     for i, person in enumerate(participants):
         path = f"participants[{i}]"
         if not isinstance(person, dict):
@@ -106,6 +113,9 @@ def check_participants(checked: Checked, participants, edition: Edition) -> list
                             "l'ufficio o servizio"),
         }
         if isinstance(person.get("id"), str) and person["id"]:
+            if person["id"] in ids:
+                checked.error(f"{path}.id", "Lo stesso partecipante compare due volte.")
+            ids.add(person["id"])
             values["id"] = person["id"]
         if values["email"]:
             if values["email"] in seen:
@@ -142,6 +152,9 @@ def check_submission(payload, edition: Edition) -> Checked:
         code = str(code)
     if not isinstance(code, str) or not code.strip():
         checked.error("entity_code", "Scegli l'ente che aderisce.")
+    elif CONTROL.search(code) or len(code) > 64:
+        checked.error("entity_code", "Codice dell'ente non valido: scegli l'ente dall'elenco.")
+        code = None
     checked.values["entity_code"] = code.strip() if isinstance(code, str) else None
     checked.values["contact"] = check_contact(checked, payload.get("contact"), edition)
     checked.values["participants"] = check_participants(checked, payload.get("participants"),

@@ -92,7 +92,7 @@ def act():
         return _form(draft, choice=_resolve(draft),
                      focus=f"p-{len(draft.participants) - 1}-name")
     if action.startswith("remove:"):
-        index = int(action.split(":", 1)[1]) if action.split(":", 1)[1].isdigit() else -1
+        index = int(action.split(":", 1)[1]) if action.split(":", 1)[1].isdecimal() else -1
         if 0 <= index < len(draft.participants):
             draft.participants.pop(index)
         if not draft.participants:

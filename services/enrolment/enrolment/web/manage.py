@@ -111,7 +111,7 @@ def act(adhesion_id):
             draft.participants.append(empty_participant())
             return _manage_page(adhesion, token, draft,
                                 focus=f"p-{len(draft.participants) - 1}-name")
-        if action.startswith("remove:") and action[7:].isdigit():
+        if action.startswith("remove:") and action[7:].isdecimal():
             index = int(action[7:])
             if index < len(draft.participants):
                 draft.participants.pop(index)

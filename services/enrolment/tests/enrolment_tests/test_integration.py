@@ -192,3 +192,14 @@ def test_two_retention_runs_at_once_on_postgresql_erase_and_announce_each_person
         left = conn.execute(text("SELECT count(*) FROM people WHERE email IS NOT NULL "
                                  "OR erased_at IS NULL")).scalar()
     assert announced == 4 and left == 0
+
+
+def test_a_nul_character_postgresql_refuses_is_a_400_not_a_500(enrolment):
+    seed(enrolment)
+    client = create_app(enrolment).test_client()
+    search = client.get(f"{API}/entities?q=forl%00i")
+    assert search.status_code == 400 and search.mimetype == "application/problem+json"
+    page = client.get("/adesione/%00?token=x", headers={"Accept": "text/html"})
+    assert page.status_code in (400, 404) and page.mimetype == "text/html"
+    assert "<html lang=\"it\">" in page.get_data(as_text=True)
+    assert client.get(f"{API}/entities?q=forl").status_code == 200

@@ -66,7 +66,7 @@ def _parse(args) -> tuple[dict, int, str | None]:
     if state and state not in STATES:
         errors.append({"field": "state", "message": "one of " + ", ".join(STATES)})
     raw_limit = args.get("limit") or str(DEFAULT_LIMIT)
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    if not raw_limit.isdecimal() or not 1 <= int(raw_limit) <= MAX_LIMIT:
         errors.append({"field": "limit", "message": f"a whole number from 1 to {MAX_LIMIT}"})
     if errors:
         raise Problem(422, "validation", "Invalid query", "See errors.", errors=errors)

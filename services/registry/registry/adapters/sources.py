@@ -154,7 +154,7 @@ def _int(row, name, line, errors, required=False) -> int | None:
         if required:
             errors.append(LineError(line, name, "required"))
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         errors.append(LineError(line, name, f"not a non-negative whole number: {raw!r}"))
         return None
     return int(raw)

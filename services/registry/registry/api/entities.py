@@ -51,7 +51,7 @@ def parse_search(args) -> tuple[str, Filters, int, tuple | None]:
         errors.append({"field": "eligible", "message": "true or false"})
     raw_limit = args.get("limit") or str(DEFAULT_LIMIT)
     limit = DEFAULT_LIMIT
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    if not raw_limit.isdecimal() or not 1 <= int(raw_limit) <= MAX_LIMIT:
         errors.append({"field": "limit", "message": f"a whole number from 1 to {MAX_LIMIT}"})
     else:
         limit = int(raw_limit)

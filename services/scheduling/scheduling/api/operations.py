@@ -168,9 +168,15 @@ def reschedule_session(session_id):
     except (KeyError, TypeError, ValueError):
         raise Problem(422, "validation", "Invalid times", "starts_at must be an ISO 8601 instant.",
                       errors=[{"field": "starts_at", "message": "required ISO 8601 instant"}])
+    venue = doc.get("venue")
+    if venue is not None and not (isinstance(venue, dict) and all(
+            isinstance(venue.get(k), (str, type(None))) for k in ("entity_code", "name", "address"))):
+        raise Problem(422, "validation", "Invalid venue",
+                      "venue is an object with entity_code, name and address as strings.",
+                      errors=[{"field": "venue", "message": "an object of strings"}])
     runtime = _runtime()
     with Session(runtime.engine) as db, db.begin():
-        row = handlers.reschedule(runtime, db, session_id, starts_at, ends_at, doc.get("venue"))
+        row = handlers.reschedule(runtime, db, session_id, starts_at, ends_at, venue)
     return session_view(row) | {"clashes": row["clashes"]}
 
 
@@ -180,9 +186,14 @@ def cancel_session(session_id):
     doc = _body()
     reason = _required_text(doc, "reason", "Reason required", "Say why the session is cancelled.",
                             allow_blank=False)
+    move_to = doc.get("move_to")
+    if move_to is not None and not isinstance(move_to, str):
+        raise Problem(422, "validation", "Invalid move_to",
+                      "move_to is the id of another scheduled session.",
+                      errors=[{"field": "move_to", "message": "a session id (string)"}])
     runtime = _runtime()
     with Session(runtime.engine) as db, db.begin():
-        row = handlers.cancel(runtime, db, session_id, reason.strip(), doc.get("move_to"))
+        row = handlers.cancel(runtime, db, session_id, reason.strip(), move_to)
     return session_view(row)
 
 
