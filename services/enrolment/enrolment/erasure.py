@@ -36,7 +36,12 @@ def erase_people(runtime: ServiceRuntime, session: Session, adhesion_id: str,
     """Erase ``person_ids`` of an adhesion (everyone in it when None) in the
     caller's transaction; None when nobody was left to erase. If the
     contact is erased, the adhesion's manage and confirmation links stop
-    working."""
+    working. On PostgreSQL the adhesion is locked first, as every change
+    of it does: an erasure waits for a change in flight (which deletes and
+    inserts its people again) instead of missing its rows or deadlocking."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(adhesions.c.id).where(adhesions.c.id == adhesion_id)
+                        .with_for_update())
     now = runtime.clock.now()
     statement = update(people).where(people.c.adhesion_id == adhesion_id,
                                      people.c.erased_at.is_(None))

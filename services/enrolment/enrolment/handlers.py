@@ -121,9 +121,14 @@ def _already_enrolled(entity) -> AlreadyEnrolled:
                            entity_code=entity.code)
 
 
+def _locks(session: Session) -> bool:
+    """Whether rows are locked with SELECT ... FOR UPDATE (PostgreSQL); on
+    SQLite, BEGIN IMMEDIATE already serialises every writer."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _load(session: Session, adhesion_id: str, lock: bool = True) -> dict:
-    adhesion = repo.load(session, adhesion_id, lock=lock and session.get_bind().dialect.name
-                         == "postgresql")
+    adhesion = repo.load(session, adhesion_id, lock=lock and _locks(session))
     if adhesion is None:
         raise AdhesionNotFound("Nessuna adesione con questo identificativo.")
     return adhesion
@@ -160,9 +165,9 @@ def _usable_confirmation(runtime, adhesion, token) -> dict:
 
 def confirm_adhesion(runtime: ServiceRuntime, adhesion_id: str, token: str) -> dict:
     """Use a single-use confirmation link: pending_confirmation -> confirmed."""
-    now = runtime.clock.now()
     with Session(runtime.engine) as session, session.begin():
         adhesion = _usable_confirmation(runtime, _load(session, adhesion_id), token)
+        now = runtime.clock.now()  # after the lock: instants follow the order of the changes
         repo.change(session, adhesion_id, status="confirmed", confirmed_at=now, updated_at=now,
                     confirm_token_hash=None, confirm_expires_at=None)
         adhesion = repo.load(session, adhesion_id)
@@ -177,9 +182,9 @@ def update_adhesion(runtime: ServiceRuntime, adhesion_id: str, changes: dict) ->
     until the deadline; people who stay keep their ids, except those whose
     data were erased."""
     _ensure_open(runtime)
-    now = runtime.clock.now()
     with Session(runtime.engine) as session, session.begin():
         adhesion = _load(session, adhesion_id)
+        now = runtime.clock.now()
         if adhesion["status"] == "withdrawn":
             raise AdhesionWithdrawn("L'adesione è stata ritirata e non si può più modificare.")
         # Someone whose data were erased and who is entered again is a new
@@ -207,9 +212,9 @@ def update_adhesion(runtime: ServiceRuntime, adhesion_id: str, changes: dict) ->
 
 def withdraw_adhesion(runtime: ServiceRuntime, adhesion_id: str) -> dict:
     """Withdraw an adhesion; the body may then enrol again."""
-    now = runtime.clock.now()
     with Session(runtime.engine) as session, session.begin():
         adhesion = _load(session, adhesion_id)
+        now = runtime.clock.now()
         if adhesion["status"] == "withdrawn":
             raise AdhesionWithdrawn("L'adesione è già stata ritirata.")
         repo.change(session, adhesion_id, status="withdrawn", withdrawn_at=now, updated_at=now,
@@ -224,10 +229,11 @@ def withdraw_adhesion(runtime: ServiceRuntime, adhesion_id: str) -> dict:
 def request_confirmation(runtime: ServiceRuntime, adhesion_id: str) -> bool:
     """Issue a new confirmation link for a pending adhesion (the old one
     stops working); False when there is nothing to confirm or nobody to
-    send it to (the contact's data were erased)."""
-    now = runtime.clock.now()
+    send it to (the contact's data were erased). The adhesion is locked
+    first: a confirmation or withdrawal in flight must not get a new link."""
     with Session(runtime.engine) as session, session.begin():
-        adhesion = repo.load(session, adhesion_id)
+        adhesion = repo.load(session, adhesion_id, lock=_locks(session))
+        now = runtime.clock.now()
         if adhesion is None or adhesion["status"] != "pending_confirmation" \
                 or not (adhesion["contact"] or {}).get("email"):
             return False

@@ -412,8 +412,12 @@ MENTION_REASON = "the message names a person whose personal data were erased"
 
 def _fail_pending(session: Session, runtime, where, reason: str) -> None:
     """Fail (and announce) the deliveries matching ``where`` that had not
-    gone out yet."""
-    waiting = and_(where, deliveries.c.state.in_((QUEUED, RETRY)))
+    gone out yet, those being sent included: their message is about to be
+    forgotten, so a sender that died while sending could not be taken over
+    and the row would stay ``sending`` for good. (A live sender's message
+    may still reach the server at that moment; its outcome then changes
+    nothing, as for any row taken away from it.)"""
+    waiting = and_(where, deliveries.c.state.in_((QUEUED, RETRY, SENDING)))
     for row in session.execute(select(deliveries).where(waiting)).all():
         runtime.emit(session, "notification.failed", row.subject_id, outcome_data(row, reason))
     session.execute(update(deliveries).where(waiting).values(

@@ -127,6 +127,29 @@ def test_erasure_forgets_addresses_and_cancels_what_was_not_sent(notify):
     assert event["type"] == "notification.failed" and "erased" in event["data"]["reason"]
 
 
+def test_erasure_fails_a_message_being_sent_so_a_dead_sender_leaves_nothing_stuck(notify):
+    """A sender claimed the message and died before its outcome: the
+    erasure fails it (its message is gone, so no sender could take it over
+    after the lease), and the sender's late outcome, if it was alive,
+    changes nothing."""
+    from notify.deliveries import SENT, Sender
+    from services.notify.tests.builders import envelope
+    body = Body()
+    notify.handle(body.roster("submitted"))
+    sender = Sender(notify)
+    claimed = sender.claim()
+    assert claimed is not None and delivery_rows(notify)[0].state == "sending"
+    notify.handle(envelope("roster.erased", {"adhesion_id": body.adhesion_id,
+                                             "person_ids": [body.contact["id"]]}))
+    [row] = delivery_rows(notify)
+    assert row.state == "failed" and row.message is None and "erased" in row.reason
+    [event] = outbox_events(notify)
+    assert event["type"] == "notification.failed"
+    sender.record(claimed, SENT, None)
+    assert delivery_rows(notify)[0].state == "failed" and len(outbox_events(notify)) == 1
+    assert notify.send_all() == 0
+
+
 def test_topic_titles_are_shown_when_the_event_carries_them(notify):
     body = Body()
     notify.handle(body.roster("confirmed", webinar_topic_titles={

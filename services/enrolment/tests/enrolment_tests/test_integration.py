@@ -203,3 +203,31 @@ def test_a_nul_character_postgresql_refuses_is_a_400_not_a_500(enrolment):
     assert page.status_code in (400, 404) and page.mimetype == "text/html"
     assert "<html lang=\"it\">" in page.get_data(as_text=True)
     assert client.get(f"{API}/entities?q=forl").status_code == 200
+
+
+def test_a_new_link_asked_while_a_confirmation_commits_is_not_issued(enrolment):
+    """A 'send the link again' racing a confirmation waits for it and then
+    finds nothing to confirm: no new link, no confirmation request mailed
+    to the contact of a confirmed adhesion."""
+    from enrolment import handlers
+    from .builders import outbox
+    seed(enrolment)
+    created = create_app(enrolment).test_client().post(f"{API}/adhesions", json=adhesion())
+    adhesion_id = created.json["id"]
+    results = []
+    with enrolment.engine.connect() as confirming:
+        confirming.begin()
+        confirming.execute(text("SELECT id FROM adhesions WHERE id = :id FOR UPDATE"),
+                           {"id": adhesion_id})
+        asking = threading.Thread(target=lambda: results.append(
+            handlers.request_confirmation(enrolment, adhesion_id)))
+        asking.start()
+        asking.join(0.5)
+        assert asking.is_alive(), "the request waits for the confirmation's lock"
+        confirming.execute(text("UPDATE adhesions SET status = 'confirmed', "
+                                "confirm_token_hash = NULL WHERE id = :id"), {"id": adhesion_id})
+        confirming.commit()
+    asking.join(10)
+    assert results == [False]
+    reasons = [e["data"]["reason"] for e in outbox(enrolment, "roster.updated")]
+    assert reasons == ["submitted"]
