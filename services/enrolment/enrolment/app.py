@@ -2,8 +2,6 @@
 operations and the OpenAPI document."""
 from __future__ import annotations
 
-from math import ceil
-
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -13,9 +11,12 @@ from coalizione_common.runtime import ServiceRuntime
 from .api import adhesions, openapi, operations, people
 from .domain.errors import EnrolmentError
 from .ratelimit import RateLimiter
-from .web import form, manage
+from .web import form, manage, pages
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+# The form pages count their own requests (only those that check or save
+# data), so that a refused one can show the page again with what was typed.
+SELF_LIMITED = ("enrolment_form.act", "enrolment_manage.act")
 
 
 def create_app(runtime: ServiceRuntime) -> Flask:
@@ -37,17 +38,16 @@ def create_app(runtime: ServiceRuntime) -> Flask:
 
     @app.before_request
     def _rate_limit():
-        if request.method not in WRITES:
+        if request.method not in WRITES or request.endpoint in SELF_LIMITED:
             return None
-        wait = limiter.hit(request.remote_addr or "?")
-        if wait is None:
+        headers = limiter.refusal(request.remote_addr or "?")
+        if headers is None:
             return None
-        headers = {"Retry-After": str(max(1, ceil(wait)))}
         if request.path.startswith("/api/"):
             response = problem_response(429, "too-many-requests", "Troppe richieste",
                                         "Hai inviato troppe richieste: riprova tra poco.")
             response.headers.update(headers)
             return response
-        return form.too_many_requests(headers)
+        return pages.too_many_requests(headers)
 
     return app

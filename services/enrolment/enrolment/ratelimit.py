@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from math import ceil
 
 
 class RateLimiter:
@@ -33,6 +34,11 @@ class RateLimiter:
                 return hits[0] + self.window - now
             hits.append(now)
             return None
+
+    def refusal(self, key: str) -> dict | None:
+        """Count a hit; None when allowed, else the headers of the 429."""
+        wait = self.hit(key)
+        return None if wait is None else {"Retry-After": str(max(1, ceil(wait)))}
 
     def _forget_idle(self, now: float) -> None:
         for key in [k for k, h in self._hits.items() if not h or h[-1] <= now - self.window]:

@@ -88,6 +88,23 @@ def field_id(path: str) -> str:
     return "form"
 
 
+FIELD_NAMES = {"name": "nome e cognome", "role": "ruolo", "email": "e-mail",
+               "phone": "telefono", "office": "ufficio", "id": "identificativo"}
+
+
+def whose(field: str) -> str:
+    """Which person and field an error is about, for the error summary,
+    where "Indica l'indirizzo e-mail." alone would not say whose:
+    ``p-1-email`` -> ``Partecipante n. 2, e-mail: ``."""
+    if field.startswith("contact_"):
+        return f"Referente, {FIELD_NAMES.get(field[8:], field[8:])}: "
+    match = re.match(r"^p-(\d+)-(\w+)$", field)
+    if match:
+        return (f"Partecipante n. {int(match.group(1)) + 1}, "
+                f"{FIELD_NAMES.get(match.group(2), match.group(2))}: ")
+    return ""
+
+
 def form_errors(errors: list[dict]) -> dict[str, str]:
     """First message per form field, in the order the API gave them."""
     found: dict[str, str] = {}

@@ -3,6 +3,7 @@ the code picked in the typeahead, else an ISTAT code or a name typed in
 the text field (the path without JavaScript)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
@@ -23,6 +24,13 @@ def label(entity) -> str:
     return f"{entity.name} ({entity.province})" if entity.province else entity.name
 
 
+def place(entity) -> str:
+    """``Forlì (FC, Emilia-Romagna)``, leaving out what the registry does
+    not know (some bodies have no province)."""
+    where = ", ".join(part for part in (entity.province, entity.region) if part)
+    return f"{entity.name} ({where})" if where else entity.name
+
+
 def resolve(connection, typed: str, code: str) -> Choice:
     if code:
         entity = repo.get_entity(connection, code)
@@ -35,7 +43,10 @@ def resolve(connection, typed: str, code: str) -> Choice:
     exact_code = repo.get_entity(connection, typed)
     if exact_code is not None:
         return Choice(exact_code)
-    matches = repo.search_entities(connection, typed, limit=10)
+    # "Forlì (FC)", as the form itself writes a chosen body: the name is
+    # searched, the whole compared.
+    matches = repo.search_entities(connection, re.sub(r"\s*\([^()]*\)$", "", typed) or typed,
+                                   limit=10)
     folded = fold(typed)
     same_name = [e for e in matches if folded in (e.search_name, fold(label(e)))]
     if len(same_name) == 1:

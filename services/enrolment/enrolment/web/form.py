@@ -6,6 +6,8 @@ with each error next to its field and a summary at the top.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import Blueprint, redirect, request, session, url_for
 
 from .. import handlers
@@ -13,17 +15,13 @@ from ..domain.errors import AlreadyEnrolled, EnrolmentClosed, EnrolmentError
 from ..domain.validation import check_submission
 from ..edition import CURRENT
 from . import entity_choice, pages
-from .draft import Draft, empty_participant, form_errors
+from .draft import Draft, empty_participant, form_errors, whose
 
 bp = Blueprint("enrolment_form", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/enrolment")
-
-
-def too_many_requests(headers: dict):
-    return pages.message("Troppe richieste",
-                         "Da questo indirizzo sono arrivate troppe richieste in poco tempo. "
-                         "Attendi un minuto e riprova: i dati inseriti non sono stati inviati.",
-                         429, headers)
+bp.add_app_template_filter(whose, "whose")
+bp.add_app_template_filter(entity_choice.label, "ente")
+bp.add_app_template_filter(entity_choice.place, "ente_luogo")
 
 
 def _closed(status: int = 200):
@@ -35,9 +33,9 @@ def _closed(status: int = 200):
 
 
 def _form(draft: Draft, errors: dict | None = None, choice=None, status: int = 200,
-          focus: str | None = None, notice: str | None = None):
+          focus: str | None = None, notice: str | None = None, headers: dict | None = None):
     errors = errors or {}
-    return pages.render("form.html", status, draft=draft, errors=errors, choice=choice,
+    return pages.render("form.html", status, headers, draft=draft, errors=errors, choice=choice,
                         focus=focus, notice=notice, page_title=(
                             "Errori nella scheda di adesione" if errors else "Scheda di adesione"))
 
@@ -77,10 +75,13 @@ def scheda():
 def act():
     if not pages.is_open():
         return _closed(403)
-    if pages.honeypot_filled():
-        return pages.message("Richiesta non valida", "La richiesta non è stata accettata.", 400)
     draft = Draft.from_form(request.form, CURRENT)
     action = request.form.get("action", "review")
+    if pages.honeypot_filled():
+        # A bot, or a browser that filled in the hidden field: nothing is
+        # accepted, and a person finds the form as they left it.
+        return _form(draft, {"form": "La richiesta non è stata accettata: controlla i dati e "
+                                     "premi di nuovo «Continua»."}, _resolve(draft), 400)
     if not pages.csrf_ok():
         return _form(draft, {"form": "La sessione è scaduta: controlla i dati e premi di nuovo "
                                      "«Continua»."}, _resolve(draft), 400)
@@ -101,6 +102,9 @@ def act():
                      notice=f"Partecipante n. {index + 1} rimosso.")
     if action == "edit":
         return _form(draft, choice=_resolve(draft))
+    refused = pages.over_limit()
+    if refused:
+        return _form(draft, {"form": pages.TOO_MANY}, _resolve(draft), 429, headers=refused)
     choice, errors = _check(draft)
     if errors:
         return _form(draft, errors, choice, 422)
@@ -122,7 +126,8 @@ def _send(draft: Draft, choice):
         return _form(draft, {"ente": error.detail}, choice, 422)
     session["sent"] = {"entity": draft.ente, "email": checked.values["contact"]["email"],
                        "entity_code": checked.values["entity_code"],
-                       "id": submitted.adhesion["id"]}
+                       "id": submitted.adhesion["id"],
+                       "expires": submitted.adhesion["confirm_expires_at"].isoformat()}
     return redirect(url_for(".sent"), 303)
 
 
@@ -131,8 +136,10 @@ def sent():
     sent = session.get("sent")
     if not sent:
         return redirect(url_for(".scheda"), 303)
-    return pages.render("sent.html", sent=sent, ttl_days=round(
-        pages.runtime().enrolment.confirm_ttl_hours / 24), page_title="Adesione inviata")
+    expires = datetime.fromisoformat(sent["expires"]) if sent.get("expires") else \
+        pages.runtime().clock.now() + timedelta(hours=pages.runtime().enrolment.confirm_ttl_hours)
+    return pages.render("sent.html", sent=sent, sent_expires=expires,
+                        page_title="Adesione inviata")
 
 
 @bp.post("/adesione/nuovo-link")

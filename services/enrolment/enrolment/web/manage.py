@@ -75,8 +75,8 @@ def manage(adhesion_id):
 
 
 def _manage_page(adhesion, token, draft: Draft | None = None, errors=None, status=200,
-                 notice=None, focus=None):
-    return pages.render("manage.html", status, adhesion=adhesion, token=token,
+                 notice=None, focus=None, headers=None):
+    return pages.render("manage.html", status, headers, adhesion=adhesion, token=token,
                         draft=draft or Draft.from_adhesion(adhesion), errors=errors or {},
                         notice=notice, focus=focus, page_title=(
                             "Errori nella modifica" if errors else "La tua adesione"))
@@ -85,13 +85,22 @@ def _manage_page(adhesion, token, draft: Draft | None = None, errors=None, statu
 @bp.post("/adesione/<adhesion_id>")
 def act(adhesion_id):
     token = request.form.get("token", "")
+    action = request.form.get("action", "")
+    page_only = action == "add" or action.startswith("remove:")
+    refused = None if page_only else pages.over_limit()
     adhesion = _own(adhesion_id, token)
     if adhesion is None:
-        return pages.message(*INVALID, 404)
+        return pages.too_many_requests(refused) if refused else pages.message(*INVALID, 404)
     if not pages.csrf_ok():
         return _manage_page(adhesion, token, errors={
             "form": "La sessione è scaduta: ripeti l'operazione."}, status=400)
-    action = request.form.get("action", "")
+    if refused:
+        draft = None if action in ("withdraw", "resend") else Draft.from_form(request.form,
+                                                                                CURRENT)
+        if draft is not None:
+            draft.ente, draft.entity_code = adhesion["entity_name"], adhesion["entity_code"]
+        return _manage_page(adhesion, token, draft, errors={"form": pages.TOO_MANY},
+                            status=429, headers=refused)
     runtime = pages.runtime()
     try:
         if action == "withdraw":

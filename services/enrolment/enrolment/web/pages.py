@@ -42,11 +42,29 @@ def honeypot_filled() -> bool:
     return bool(request.form.get(HONEYPOT, "").strip())
 
 
+def over_limit() -> dict | None:
+    """Count this request against the client's limit (see app.py); the
+    headers of a 429 when it is over, else None."""
+    return current_app.extensions["enrolment_rate_limiter"].refusal(request.remote_addr or "?")
+
+
+TOO_MANY = ("Da questo indirizzo sono arrivate troppe richieste in poco tempo: i dati non sono "
+            "stati inviati. Attendi un minuto e premi di nuovo il pulsante; quello che hai "
+            "scritto è ancora qui.")
+
+
+def too_many_requests(headers: dict):
+    return message("Troppe richieste",
+                   "Da questo indirizzo sono arrivate troppe richieste in poco tempo. "
+                   "Attendi un minuto e riprova: i dati inseriti non sono stati inviati.",
+                   429, headers)
+
+
 def is_open() -> bool:
     return CURRENT.is_open(runtime().clock.now())
 
 
-def render(template: str, status: int = 200, **context):
+def render(template: str, status: int = 200, headers: dict | None = None, **context):
     clock = runtime().clock
     context.setdefault("page_title", "Scheda di adesione")
     body = render_template(template, edition=CURRENT, csrf_token=csrf_token(),
@@ -56,11 +74,9 @@ def render(template: str, status: int = 200, **context):
         "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store"}
+        "Cache-Control": "no-store", **(headers or {})}
 
 
 def message(title: str, text: str, status: int = 200, headers: dict | None = None, **context):
-    body, status, page_headers = render("message.html", status, page_title=title, title=title,
-                                        text=text, **context)
-    page_headers.update(headers or {})
-    return body, status, page_headers
+    return render("message.html", status, headers, page_title=title, title=title, text=text,
+                  **context)

@@ -86,6 +86,7 @@ def test_review_then_send_then_next_steps(client, runtime):
     done = text(client.get("/adesione/inviata"))
     assert "Adesione inviata" in done and "Cosa succede ora" in done
     assert "maria.rossi@comune.forli.fc.it" in done
+    assert "valido fino al 27 giugno 2017, ore" in done  # a week after 20 June, 09:00
     event = outbox(runtime, "adhesion.submitted")[0]["data"]
     assert event["entity"]["code"] == "040012"
     assert event["participants_by_role"] == {"amministratore": 1, "dirigente": 0, "funzionario": 1}
@@ -106,6 +107,36 @@ def test_an_error_is_shown_beside_its_field_and_everything_typed_is_kept(client,
     assert 'value="msna" checked' in page and 'id="privacy" name="privacy" value="1" checked' in page
     assert value_of(page, "entity_code") == "040012"
     assert outbox(runtime, "adhesion.") == []
+
+
+def test_the_error_summary_says_whose_field_each_error_is(client):
+    r = post(client, filled(**{"p-1-email": "", "contact_email": "", "p-0-role": ""}))
+    summary = text(r).split('id="error-summary"')[1].split("</div>")[0]
+    assert "Referente, e-mail: Indica l'indirizzo e-mail." in summary
+    assert "Partecipante n. 2, e-mail: Indica l'indirizzo e-mail." in summary
+    assert "Partecipante n. 1, ruolo: Scegli il ruolo" in summary
+
+
+def test_a_body_typed_as_the_form_writes_it_is_found_without_its_code(client):
+    page = text(post(client, filled(ente="Forlì (FC)", entity_code="")))
+    assert "Riepilogo" in page and "Forlì (FC, Emilia-Romagna) – codice 040012" in page
+
+
+def test_a_body_without_province_or_region_shows_no_placeholder(client, runtime):
+    from .builders import seed
+    seed(runtime, [{"code": "X00001", "name": "Consorzio dei Servizi Sociali", "kind":
+                    "consorzio_di_comuni", "province": None, "region": None, "population": 60000,
+                    "eligible": True, "eligibility_reason": "ente sovracomunale"},
+                   {"code": "X00002", "name": "Consorzio dei Servizi Scolastici", "kind":
+                    "consorzio_di_comuni", "province": None, "region": "Lazio",
+                    "population": 50000, "eligible": True,
+                    "eligibility_reason": "ente sovracomunale"}])
+    candidates = text(post(client, filled(ente="Consorzio dei Servizi", action="review")))
+    assert "Consorzio dei Servizi Sociali – codice X00001" in candidates
+    assert "Consorzio dei Servizi Scolastici (Lazio) – codice X00002" in candidates
+    assert "None" not in candidates
+    chosen = text(post(client, filled(ente="Consorzio dei Servizi Sociali")))
+    assert "None" not in chosen and "Consorzio dei Servizi Sociali – codice X00001" in chosen
 
 
 def test_adding_and_removing_participants_keeps_the_other_rows(client):
@@ -158,10 +189,15 @@ def test_a_post_without_the_session_token_is_refused_but_keeps_the_data(client, 
     assert other.status_code == 400
 
 
-def test_a_filled_honeypot_is_refused(client, runtime):
+def test_a_filled_honeypot_is_refused_and_the_form_comes_back_as_it_was(client, runtime):
     r = post(client, filled(action="submit", website="http://spam.example"))
     assert r.status_code == 400
     assert outbox(runtime, "adhesion.") == []
+    page = text(r)
+    assert "non è stata accettata" in page and value_of(page, "p-1-name") == "Anna Verdi"
+    assert value_of(page, "website") in (None, "")
+    again = post(client, filled(action="submit"))
+    assert again.status_code == 303 and len(outbox(runtime, "adhesion.submitted")) == 1
 
 
 def test_after_the_deadline_the_form_says_enrolment_is_closed(client, runtime):
@@ -174,12 +210,27 @@ def test_after_the_deadline_the_form_says_enrolment_is_closed(client, runtime):
     assert r.status_code == 403 and outbox(runtime, "adhesion.") == []
 
 
-def test_too_many_posts_get_an_italian_429_page(client, app):
+def test_too_many_posts_get_the_form_back_with_what_was_typed_and_a_429(client, app, runtime):
     app.extensions["enrolment_rate_limiter"].limit = 1
-    post(client, filled(action="add"))
-    r = post(client, filled(action="add"))
+    for _ in range(3):  # adding and removing rows write nothing and are not counted
+        assert post(client, filled(action="add")).status_code == 200
+    assert post(client, filled(action="remove:2")).status_code == 200
+    assert post(client, filled(action="review")).status_code == 200
+    r = post(client, filled(action="submit"))
+    assert r.status_code == 429 and r.headers["Retry-After"]
+    page = text(r)
+    assert "troppe richieste" in page and value_of(page, "p-1-name") == "Anna Verdi"
+    assert value_of(page, "contact_email") == filled()["contact_email"]
+    assert outbox(runtime, "adhesion.") == []
+
+
+def test_the_api_and_other_pages_still_get_a_429(client, app):
+    app.extensions["enrolment_rate_limiter"].limit = 1
+    post(client, filled(action="review"))
+    r = client.post("/adesione/nuovo-link", data={"csrf_token": csrf(client), "entity_code": "1"})
     assert r.status_code == 429 and "Troppe richieste" in text(r)
-    assert r.headers["Retry-After"]
+    api = client.post("/api/enrolment/v1/adhesions", json={})
+    assert api.status_code == 429 and api.mimetype == "application/problem+json"
 
 
 # confirmation and manage pages ---------------------------------------------------------
