@@ -26,6 +26,8 @@ class EnrolmentSettings:
     resync_check: float = 15.0
     resync_interval: float = 600.0
     retention_check: float = 3600.0
+    privacy_contact: str = ""
+    dpo_contact: str = ""
 
     @classmethod
     def from_env(cls, database_url: str, environ: dict | None = None) -> "EnrolmentSettings":
@@ -42,6 +44,8 @@ class EnrolmentSettings:
             resync_check=float(env.get("ENROLMENT_RESYNC_CHECK_SECONDS") or 15),
             resync_interval=float(env.get("ENROLMENT_RESYNC_INTERVAL_SECONDS") or 600),
             retention_check=float(env.get("ENROLMENT_RETENTION_CHECK_SECONDS") or 3600),
+            privacy_contact=(env.get("ENROLMENT_PRIVACY_CONTACT") or "").strip(),
+            dpo_contact=(env.get("ENROLMENT_DPO_CONTACT") or "").strip(),
         )
 
 

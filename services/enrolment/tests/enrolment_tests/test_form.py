@@ -300,3 +300,20 @@ def test_the_next_steps_page_can_ask_for_the_link_again(client, runtime):
     assert "Richiesta ricevuta" in text(r)
     assert outbox(runtime, "roster.updated")[-1]["data"]["reason"] == "confirmation_requested"
     assert client.get("/adesione/inviata").status_code == 303
+
+
+def test_the_privacy_notice_says_how_to_reach_the_controller_when_configured(tmp_path):
+    import dataclasses
+    from enrolment.app import create_app
+    from tests.support.services import build_service
+    runtime = build_service("enrolment", tmp_path, now="2017-06-20T09:00:00+02:00")
+    plain = text(create_app(runtime).test_client().get("/"))
+    assert "Titolare del trattamento" in plain and "Sono necessari per aderire" in plain
+    assert "RPD" not in plain
+    runtime.enrolment = dataclasses.replace(
+        runtime.enrolment, privacy_contact="Via dei Prefetti 46, Roma – privacy@anci.example",
+        dpo_contact="rpd@anci.example")
+    page = text(create_app(runtime).test_client().get("/"))
+    assert "contatti: Via dei Prefetti 46, Roma – privacy@anci.example" in page
+    assert "(RPD):</strong> rpd@anci.example" in page
+    assert "scrivendo al titolare (Via dei Prefetti 46" in page
