@@ -57,8 +57,10 @@ class Subscription:
 
 
 def _is_infrastructure_error(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError):
-        return True
+    return isinstance(exc, OperationalError) or _lost_connection(exc)
+
+
+def _lost_connection(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
@@ -230,10 +232,14 @@ class EventConsumer:
                 message.ack()
                 return
             except Exception as exc:
-                if _is_infrastructure_error(exc):
-                    attempt -= 1
-                    self._wait_for_database(stop)
+                if _lost_connection(exc) or (isinstance(exc, OperationalError)
+                                             and self._wait_for_database(stop)):
+                    attempt -= 1  # the database went away: not the event's fault
                     continue
+                # Anything else, an OperationalError of a reachable database
+                # included (a statement timeout, a limit of the engine), is
+                # the event's: retried a bounded number of times, then
+                # dead-lettered, so that it cannot hold its queue for ever.
                 log.warning("handler %s failed on event %s (attempt %d/%d): %s: %s", queue,
                             envelope.id, attempt, self.max_attempts, type(exc).__name__, exc,
                             extra={"event_id": envelope.id, "event_type": envelope.type})
@@ -242,17 +248,20 @@ class EventConsumer:
                     return
                 stop.wait(self.backoff[min(attempt - 1, len(self.backoff) - 1)])
 
-    def _wait_for_database(self, stop: threading.Event) -> None:
-        delay = 0.2
+    def _wait_for_database(self, stop: threading.Event) -> bool:
+        """Wait until the database answers; whether it did not at first."""
+        delay, waited = 0.2, False
         while not stop.is_set():
             try:
                 with self.engine.connect() as conn:
                     conn.exec_driver_sql("SELECT 1")
-                return
+                return waited
             except Exception as exc:
+                waited = True
                 log.warning("database unreachable (%s); waiting %.1fs", exc, delay)
                 stop.wait(delay)
                 delay = min(delay * 2, 5.0)
+        return waited
 
     def _dead_letter(self, queue: str, message, reason: str, attempts: int) -> None:
         headers = dict(message.headers or {})

@@ -95,6 +95,34 @@ def test_a_failing_handler_is_retried_then_dead_lettered_and_replayed_once(backe
     assert list_dead_letters(runtime.bus, consumer_queue) == []
 
 
+def test_an_operational_error_of_a_reachable_database_is_dead_lettered_not_retried_for_ever(
+        backend, stop):
+    """A statement that always fails with an OperationalError (a timeout, a
+    limit of the engine) while the database answers is the event's fault:
+    bounded retries, then a dead letter, and the queue moves on."""
+    from sqlalchemy.exc import OperationalError
+    url, bus, broker = backend
+    calls = {"slow": 0}
+
+    def handler(envelope):
+        if envelope.data.get("slow"):
+            calls["slow"] += 1
+            raise OperationalError("SELECT ...", {}, Exception(
+                "canceling statement due to statement timeout"))
+
+    runtime = build(url, bus, handler=handler)
+    consumer_queue = next(iter(runtime.consumer().subscriptions))
+    start(runtime, broker, stop)
+    with Session(runtime.engine) as session, session.begin():
+        slow = runtime.emit(session, "thing.slow", "a", {"slow": True})
+        runtime.emit(session, "thing.after", "b", {"i": 2})
+    assert wait_for(lambda: len(list_dead_letters(runtime.bus, consumer_queue)) == 1, timeout=30)
+    [letter] = list_dead_letters(runtime.bus, consumer_queue)
+    assert letter.message_id == slow.id and "statement timeout" in letter.error
+    assert wait_for(lambda: effects(runtime) == (1, 1)), "the next event was handled"
+    assert calls["slow"] <= bus.max_attempts + 1
+
+
 def test_a_broken_body_is_dead_lettered_at_once_and_consuming_goes_on(backend, stop):
     url, bus, broker = backend
     attempts = []
