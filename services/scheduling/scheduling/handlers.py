@@ -336,6 +336,9 @@ def reschedule(runtime, session: Session, session_id: str, starts_at: datetime,
     if row["status"] != "scheduled":
         raise Problem(409, "session-cancelled", "Session cancelled",
                       f"Session {session_id} is cancelled.")
+    if starts_at <= runtime.clock.now():
+        raise Problem(422, "validation", "Invalid times", "A session cannot move into the past.",
+                      errors=[{"field": "starts_at", "message": "must be in the future"}])
     ends_at = ends_at or starts_at + (row["ends_at"] - row["starts_at"])
     if ends_at <= starts_at:
         raise Problem(422, "validation", "Invalid times", "ends_at must follow starts_at.",
@@ -362,6 +365,15 @@ def reschedule(runtime, session: Session, session_id: str, starts_at: datetime,
         changes.update(venue_code=venue.get("entity_code") or row["venue_code"],
                        venue_name=venue.get("name") or row["venue_name"],
                        venue_address=venue.get("address") or row["venue_address"])
+        # The title names the place (planning.py), and the coordinates
+        # serve later plans: both follow the venue.
+        if row["title"] == f"Giornata formativa locale - {row['venue_address']}":
+            changes["title"] = f"Giornata formativa locale - {changes['venue_address']}"
+        if changes["venue_code"] != row["venue_code"]:
+            place = session.execute(select(entities.c.lat, entities.c.lon).where(
+                entities.c.code == changes["venue_code"])).first()
+            changes.update(venue_lat=place.lat if place else None,
+                           venue_lon=place.lon if place else None)
     session.execute(update(sessions).where(sessions.c.id == session_id).values(**changes))
     row.update(changes)
     runtime.emit(session, "session.rescheduled", session_id,
@@ -412,9 +424,12 @@ def cancel(runtime, session: Session, session_id: str, reason: str,
     if move_to:
         target = get_session(session, move_to)
         if (target["kind"] != row["kind"] or target["status"] != "scheduled"
-                or move_to == session_id):
+                or move_to == session_id or target["region"] != row["region"]
+                or target["topic"] != row["topic"]
+                or as_utc(target["starts_at"]) <= runtime.clock.now()):
             raise Problem(422, "validation", "Invalid target session",
-                          "move_to must be another scheduled session of the same kind.",
+                          "move_to must be another scheduled, future session of the same kind "
+                          "(a local day of the same region, a webinar on the same topic).",
                           errors=[{"field": "move_to", "message": "not a suitable session"}])
     members = [dict(a) for a in session.execute(select(assignments).where(
         assignments.c.session_id == session_id, assignments.c.status == "active")).mappings()]
@@ -445,6 +460,11 @@ def configure_venue(runtime, session: Session, code: str, doc: dict, capacity: i
     if entity is None or entity["lat"] is None:
         raise Problem(422, "unknown-entity", "Unknown venue",
                       f"No body {code} with coordinates is known to scheduling.")
+    bad = [{"field": name, "message": "a text"} for name in ("name", "address")
+           if doc.get(name) is not None and not isinstance(doc[name], str)]
+    if bad:
+        raise Problem(422, "validation", "Invalid venue", "name and address are texts.",
+                      errors=bad)
     row = {"entity_code": code, "name": doc.get("name") or f"Comune di {entity['name']}",
            "address": doc.get("address") or entity["name"], "region": entity["region"],
            "capacity": int(doc.get("capacity") or capacity),
@@ -454,15 +474,19 @@ def configure_venue(runtime, session: Session, code: str, doc: dict, capacity: i
 
 
 def mark_attendance(runtime, session: Session, session_id: str, records: list[dict]) -> list[dict]:
-    """Mark participants present or absent; each must be assigned to the session."""
-    get_session(session, session_id)
+    """Mark participants present or absent; each must be assigned to the
+    session, which must not be cancelled (a mark decides a certificate)."""
+    if get_session(session, session_id)["status"] == "cancelled":
+        raise Problem(409, "session-cancelled", "Session cancelled",
+                      "Attendance cannot be marked for a cancelled session.")
     assigned = {}
     for a in session.execute(select(assignments).where(
             assignments.c.session_id == session_id, assignments.c.status == "active")).mappings():
         for pid in a["participant_ids"]:
             assigned[pid] = a["adhesion_id"]
     errors = [{"field": f"records[{i}].participant_id", "message": "not assigned to this session"}
-              for i, r in enumerate(records) if r.get("participant_id") not in assigned]
+              for i, r in enumerate(records)
+              if not isinstance(r.get("participant_id"), str) or r["participant_id"] not in assigned]
     errors += [{"field": f"records[{i}].present", "message": "must be true or false"}
                for i, r in enumerate(records) if not isinstance(r.get("present"), bool)]
     if errors:

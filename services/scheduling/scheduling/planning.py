@@ -132,7 +132,9 @@ def propose(db: Session, config: PlanningConfig, today: date, open_days: bool = 
     in_person = {a["adhesion_id"]: a for a in active if a["kind"] == "in_person"}
     replan = move_told and bool(existing_days)
     mode = "replan" if replan else "incremental" if existing_days else "full"
-    fixed = {k: a for k, a in in_person.items() if a["pinned"] or not replan}
+    # A body whose day has come (or gone) stays on it, re-plan or not.
+    fixed = {k: a for k, a in in_person.items()
+             if a["pinned"] or not replan or _rome_date(a["starts_at"]) < start}
     todo = [b for k, b in sorted(bodies.items()) if k not in fixed]
     load: dict[str, int] = {}
     for a in fixed.values():
@@ -152,7 +154,8 @@ def propose(db: Session, config: PlanningConfig, today: date, open_days: bool = 
             fresh += mine
             continue
         slots = [Venue(d["venue_code"] or d["id"], region, d["venue_lat"], d["venue_lon"],
-                       max(0, d["capacity"] - load.get(d["id"], 0)), max_days=1,
+                       0 if _rome_date(d["starts_at"]) < start  # held: nobody joins it now
+                       else max(0, d["capacity"] - load.get(d["id"], 0)), max_days=1,
                        min_days=1 if load.get(d["id"]) or not replan else 0, ref=d["id"])
                  for d in existing_days.values()
                  if d["region"] == region and d["venue_lat"] is not None]
@@ -272,6 +275,9 @@ def _webinars(db, config, bodies, info, local_day, start):
                 continue
             webinar.learners.append(Learner(learner.key, a["headcount"], learner.topics,
                                             learner.local_day))
+    for webinar in existing.values():
+        if webinar.starts_at.date() < start:  # held: nobody joins it now
+            webinar.seats = webinar.taken
     before = {ref: len(w.learners) for ref, w in existing.items()}
     planned = plan_webinars(list(learners.values()), start, options, list(existing.values()))
     new_sessions, placements = [], []

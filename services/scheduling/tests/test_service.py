@@ -173,6 +173,82 @@ def test_a_full_region_fills_the_waiting_list_until_a_new_day_opens(service, row
     check_plan(service, adhesions | late)
 
 
+def test_a_day_already_held_takes_no_late_body_and_nothing_moves_into_the_past(service, rows):
+    from coalizione_common.clock import Clock
+    runtime = service.runtime
+    runtime.planning = dataclasses.replace(runtime.planning, days_target=1)
+    molise = [r for r in eligible(rows) if r["regione"] == "Molise"][:3]
+    adhesions = enrol(runtime, molise, people=1)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    assert day["capacity"] > day["participants"] + 1
+    after = parse_instant(day["ends_at"]) + timedelta(days=1)
+    runtime.settings = dataclasses.replace(runtime.settings, clock=Clock(after))
+    extra = next(r for r in rows if r["regione"] == "Molise" and r not in molise)
+    late = enrol(runtime, [extra], people=1)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    [held] = [s for s in sessions_by_id(service).values() if s["id"] == day["id"]]
+    assert held["participants"] == day["participants"]
+    mine = [a for a in active_assignments(service) if a["adhesion_id"] in late]
+    assert all(a["session_id"] != day["id"] for a in mine)
+    replanned = service.post("/api/scheduling/v1/plans/publish", headers=service.operator,
+                             json={"move_told": True, "open_days": True})
+    assert replanned.status_code in (200, 201), replanned.json
+    kept = [a for a in active_assignments(service) if a["adhesion_id"] in adhesions]
+    assert {a["session_id"] for a in kept} == {day["id"]}, "who attended stays on the held day"
+    back = service.post(f"/api/scheduling/v1/sessions/{day['id']}/reschedule",
+                        headers=service.operator, json={"starts_at": day["starts_at"]})
+    assert back.status_code == 422 and back.json["errors"][0]["field"] == "starts_at"
+
+
+def test_operations_refuse_values_of_the_wrong_type_without_a_500(service, rows):
+    runtime = service.runtime
+    runtime.planning = dataclasses.replace(runtime.planning, days_target=1)
+    molise = [r for r in eligible(rows) if r["regione"] == "Molise"][:2]
+    enrol(runtime, molise, people=1)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    api = "/api/scheduling/v1"
+    for record in ({"participant_id": [1], "present": True}, {"participant_id": {}, "present": 1}):
+        r = service.put(f"{api}/sessions/{day['id']}/attendance", headers=service.operator,
+                        json={"records": [record]})
+        assert r.status_code == 422, r.get_data(as_text=True)
+    code = molise[0]["codice_istat"]
+    for body in ({"name": ["x"]}, {"address": {}}, {"capacity": True}, {"capacity": 10 ** 20},
+                 {"max_days": 0}):
+        r = service.put(f"{api}/venues/{code}", headers=service.operator, json=body)
+        assert r.status_code == 422, (body, r.get_data(as_text=True))
+    far = service.post(f"{api}/sessions/{day['id']}/reschedule", headers=service.operator,
+                       json={"starts_at": "9999-12-31T23:30:00-02:00"})
+    assert far.status_code == 422
+
+
+def test_a_new_venue_on_reschedule_renames_the_day_and_moves_its_coordinates(service, rows):
+    runtime = service.runtime
+    runtime.planning = dataclasses.replace(runtime.planning, days_target=1)
+    molise = [r for r in eligible(rows) if r["regione"] == "Molise"][:2]
+    enrol(runtime, molise, people=1)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    other = next(r for r in rows if r["regione"] == "Molise"
+                 and r["codice_istat"] != day["venue"]["entity_code"])
+    moved = service.post(f"/api/scheduling/v1/sessions/{day['id']}/reschedule",
+                         headers=service.operator, json={
+                             "starts_at": day["starts_at"], "venue": {
+                                 "entity_code": other["codice_istat"], "name": "Sala consiliare",
+                                 "address": f"Piazza del Municipio 1, {other['denominazione']}"}})
+    assert moved.status_code == 200, moved.json
+    assert moved.json["title"] == ("Giornata formativa locale - Piazza del Municipio 1, "
+                                   f"{other['denominazione']}")
+    [event] = outbox(runtime, "session.rescheduled")
+    assert other["denominazione"] in event["data"]["title"]
+    from sqlalchemy import select
+    from scheduling.adapters.orm import sessions
+    with runtime.engine.connect() as conn:
+        lat = conn.execute(select(sessions.c.venue_lat).where(sessions.c.id == day["id"])).scalar()
+    assert lat == pytest.approx(float(other["lat"]), abs=1e-6)
+
+
 def test_withdrawal_cancels_the_assignments(service, rows):
     runtime = service.runtime
     adhesions = enrol(runtime, eligible(rows)[:12], people=3)

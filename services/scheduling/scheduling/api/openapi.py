@@ -223,8 +223,9 @@ SPEC = {
             "configured venues, only they host its local days", "operator",
             params=[_path("code")], body={"type": "object", "properties": {
                 "name": {"type": "string"}, "address": {"type": "string"},
-                "capacity": {"type": "integer", "minimum": 1},
-                "max_days": {"type": "integer", "minimum": 1}}}, errors=("422",))},
+                "capacity": {"type": "integer", "minimum": 1, "maximum": 100000},
+                "max_days": {"type": "integer", "minimum": 1, "maximum": 100000}}},
+            errors=("422",))},
         "/api/scheduling/v1/sessions/{session_id}/attendance": {
             "get": _op("Attendance of a session", "viewer", params=[_path("session_id")],
                        errors=("404",)),
@@ -233,7 +234,7 @@ SPEC = {
                            "records": {"type": "array", "items": {"type": "object", "properties": {
                                "participant_id": {"type": "string"},
                                "present": {"type": "boolean"}}}}}},
-                       errors=("404", "422"))},
+                       errors=("404", "409", "422"))},
         "/api/scheduling/v1/sessions/{session_id}/participants": {"get": _op(
             "The participants of the session's active assignments (names, bodies, roles) with "
             "their attendance: present true, false, or null when not marked yet; mark them "

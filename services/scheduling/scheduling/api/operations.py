@@ -165,7 +165,7 @@ def reschedule_session(session_id):
             raise TypeError("instants are strings")
         starts_at = parse_instant(doc["starts_at"])
         ends_at = parse_instant(doc["ends_at"]) if doc.get("ends_at") else None
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise Problem(422, "validation", "Invalid times", "starts_at must be an ISO 8601 instant.",
                       errors=[{"field": "starts_at", "message": "required ISO 8601 instant"}])
     venue = doc.get("venue")
@@ -265,9 +265,11 @@ def list_venues():
 def put_venue(code):
     doc = _body()
     for name in ("capacity", "max_days"):
-        if name in doc and (not isinstance(doc[name], int) or doc[name] < 1):
-            raise Problem(422, "validation", "Invalid venue", f"{name} must be a positive integer.",
-                          errors=[{"field": name, "message": "positive integer"}])
+        if name in doc and (not isinstance(doc[name], int) or isinstance(doc[name], bool)
+                            or not 1 <= doc[name] <= 100_000):
+            raise Problem(422, "validation", "Invalid venue",
+                          f"{name} must be a whole number from 1 to 100000.",
+                          errors=[{"field": name, "message": "whole number from 1 to 100000"}])
     runtime = _runtime()
     with Session(runtime.engine) as db, db.begin():
         row = handlers.configure_venue(runtime, db, code, doc, runtime.planning.day_capacity)
