@@ -16,6 +16,13 @@ DEFAULT_EXCHANGE = "coalizione.events"
 DEFAULT_DEAD_EXCHANGE = "coalizione.dead"
 
 
+def public_base_url(environ: dict | None = None) -> str:
+    """The origin of the links in e-mails: ``PUBLIC_BASE_URL``, else this
+    machine on ``PORT`` (what ``make run`` serves)."""
+    env = environ if environ is not None else os.environ
+    return (env.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{env.get('PORT') or 8000}").rstrip("/")
+
+
 def var_dir(environ: dict | None = None) -> Path:
     env = environ if environ is not None else os.environ
     return Path(env.get("COALIZIONE_VAR_DIR", "var"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from coalizione_common.config import var_dir
+from coalizione_common.config import public_base_url, var_dir
 
 log = logging.getLogger("coalizione.enrolment")
 
@@ -34,8 +34,7 @@ class EnrolmentSettings:
         env = environ if environ is not None else os.environ
         count, _, window = (env.get("ENROLMENT_RATE_LIMIT") or "60/60").partition("/")
         return cls(
-            public_base_url=(env.get("PUBLIC_BASE_URL")
-                             or f"http://127.0.0.1:{env.get('PORT') or 8000}").rstrip("/"),
+            public_base_url=public_base_url(env),
             secret_key=env.get("ENROLMENT_SECRET_KEY") or _secret_file(database_url, env),
             confirm_ttl_hours=float(env.get("ENROLMENT_CONFIRM_TTL_HOURS") or 168),
             rate_limit=int(count),

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from coalizione_common.clock import parse_instant
-from coalizione_common.config import ServiceSettings, var_dir
+from coalizione_common.config import ServiceSettings, public_base_url, var_dir
 
 DEFAULT_DEADLINE = "2017-06-30T23:59:59+02:00"
 
@@ -103,7 +103,7 @@ class NotifyConfig:
             deadline_reminder_days=number("NOTIFY_DEADLINE_REMINDER_DAYS",
                                           defaults.deadline_reminder_days),
             retention_days=number("NOTIFY_RETENTION_DAYS", defaults.retention_days),
-            public_base_url=(env.get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
+            public_base_url=public_base_url(env),
             fault=env.get("NOTIFY_FAULT", ""),
         )
 

@@ -86,3 +86,13 @@ def test_the_openapi_document_describes_the_log(api):
     assert doc["openapi"].startswith("3.1")
     assert {"/deliveries", "/deliveries/{id}", "/deliveries/{id}/resend"} <= set(doc["paths"])
     assert "failed" in doc["components"]["schemas"]["Delivery"]["properties"]["state"]["enum"]
+
+
+def test_links_in_e_mails_follow_port_when_no_public_base_url_is_set(notify):
+    from notify.config import NotifyConfig
+    settings = notify.settings
+    assert NotifyConfig.from_env(settings, {"PORT": "9000"}).public_base_url == \
+        "http://127.0.0.1:9000"
+    assert NotifyConfig.from_env(settings, {"PORT": "9000", "PUBLIC_BASE_URL":
+                                            "https://x.example/"}).public_base_url == \
+        "https://x.example"
