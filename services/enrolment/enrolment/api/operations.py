@@ -101,7 +101,7 @@ def list_adhesions():
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(_flat(r) for r in rows)
+        writer.writerows({k: _as_text(v) for k, v in _flat(r).items()} for r in rows)
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="adesioni-{stamp}.csv"'})
     if fmt == "xlsx":
@@ -111,18 +111,44 @@ def list_adhesions():
     return {"items": [represent(r) for r in rows], "next": None}
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value):
+    """A value typed on the public form as a spreadsheet shows it: text
+    that a spreadsheet would run as a formula (``=HYPERLINK(...)``, and
+    ``+``, ``-``, ``@`` for Excel) gets a leading apostrophe (OWASP's
+    advice for CSV)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _xlsx(rows) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     book = Workbook(write_only=True)
+
+    def cells(sheet, values):
+        """Strings stay strings: openpyxl would store one starting with
+        '=' as a formula."""
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            out.append(cell)
+        return out
+
     sheet = book.create_sheet("Adesioni")
     sheet.append(list(COLUMNS))
     for row in rows:
         flat = _flat(row)
-        sheet.append([flat[c] for c in COLUMNS])
+        sheet.append(cells(sheet, [flat[c] for c in COLUMNS]))
     people = book.create_sheet("Partecipanti")
     people.append(list(PARTICIPANT_COLUMNS))
     for row in _participant_rows(rows):
-        people.append([row[c] for c in PARTICIPANT_COLUMNS])
+        people.append(cells(people, [row[c] for c in PARTICIPANT_COLUMNS]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -68,6 +68,24 @@ def test_the_xlsx_export_has_adhesions_and_participants(client, runtime):
     assert people[1][6] == "Persona 0"
 
 
+def test_exports_never_turn_what_was_typed_on_the_form_into_a_formula(client, runtime):
+    evil = '=HYPERLINK("http://evil.example","Clicca")'
+    body = adhesion()
+    body["contact"]["name"] = evil
+    body["participants"][0]["office"] = "@SUM(1+1)"
+    assert client.post(f"{API}/adhesions", json=body).status_code == 201
+    token = bearer(create_token(runtime, "viewer"))
+    r = client.get(f"{API}/adhesions?format=csv", headers=token)
+    [row] = list(csv.DictReader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert row["contact_name"] == "'" + evil and row["contact_phone"].startswith("'+39")
+    book = load_workbook(io.BytesIO(client.get(f"{API}/adhesions?format=xlsx",
+                                               headers=token).data))
+    contact = book["Adesioni"].cell(row=2, column=9)
+    assert contact.value == evil and contact.data_type == "s"
+    office = book["Partecipanti"].cell(row=2, column=10)
+    assert office.value == "@SUM(1+1)" and office.data_type == "s"
+
+
 def test_stats_count_active_bodies_and_participants(client, runtime):
     enrol_three(client)
     stats = client.get(f"{API}/stats", headers=bearer(create_token(runtime, "viewer"))).json
