@@ -181,14 +181,16 @@ def session_notice(runtime, session: Session, *, occasion: str, event_id: str, t
                     ics: str | None = "request") -> None:
     """One message per participant concerned, and the overview to the contact."""
     adhesion = replica.adhesion(session, assignment["adhesion_id"])
-    if adhesion is None or adhesion["contact"] is None:
+    if adhesion is None or (adhesion["contact"] is None and not adhesion["participants"]):
         log.info("no roster yet for adhesion %s: %s waits", assignment["adhesion_id"], template)
         return
     if adhesion["status"] == "withdrawn":
         return
     concerned = people_of(assignment, adhesion)
     now = runtime.clock.now()
-    audiences = [(p, "participant") for p in concerned] + [(adhesion["contact"], "contact")]
+    audiences = [(p, "participant") for p in concerned]
+    if adhesion["contact"] is not None:  # None once the contact's data were erased
+        audiences.append((adhesion["contact"], "contact"))
     for person, audience in audiences:
         context = adhesion_context(adhesion)
         context.update(session=training, audience=audience, concerned=concerned, **(extra or {}))

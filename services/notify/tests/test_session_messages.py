@@ -219,3 +219,19 @@ def test_a_withdrawn_body_is_neither_invited_nor_reminded(notify):
     reminders.run(notify)
     notify.send_all()
     assert notify.transport.sent == []
+
+
+def test_when_the_contacts_data_were_erased_the_participants_are_still_invited(notify):
+    from services.notify.tests.builders import envelope
+    body = known_body(notify, participants=2)
+    notify.handle(envelope("roster.erased", {"adhesion_id": body.adhesion_id,
+                                             "person_ids": [body.contact["id"]]}))
+    day = Training("in_person")
+    notify.handle(day.scheduled())
+    notify.handle(body.assignment(day))
+    notify.send_all()
+    for person in body.participants:
+        [message] = notify.transport.to(person["email"])
+        assert f"Gentile {person['name']}" in text_of(message)
+    assert notify.transport.to(body.contact["email"]) == []
+    assert len(notify.transport.sent) == 2
