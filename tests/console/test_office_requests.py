@@ -56,6 +56,8 @@ def test_a_person_is_found_exported_and_erased_on_request(planned):
     rows, _ = audit.entries(platform.system.runtimes["console"])
     mine = [r for r in rows if r["action"] in ("view-person", "export-person", "erase-person")]
     assert {r["action"] for r in mine} == {"view-person", "export-person", "erase-person"}
+    views = [r for r in mine if r["action"] == "view-person"]
+    assert len(views) == 2, "the search and the refused erasure both showed the person's data"
     assert all(person["email"] not in json.dumps(r, default=str) for r in rows), \
         "the audit log must not keep an erased address"
     assert any(held["person_id"] in r["target"] for r in mine)

@@ -71,6 +71,14 @@ def privacy_search():
     return _page(email, found)
 
 
+def _shown(email: str) -> dict:
+    """What the services hold about ``email``, looked up to be shown
+    again (a refused erasure): recorded as a view like a search."""
+    found = _held(email)
+    record("view-person", _target(found), matches=len(found["enrolment"]))
+    return found
+
+
 @bp.post("/privacy/esporta")
 @requires("operator")
 def privacy_export():
@@ -98,12 +106,12 @@ def privacy_erase():
         return _page(email, error=INVALID, status=422)
     if request.form.get("confirm") != "si":
         flash("Per cancellare i dati spunta la casella di conferma.", "error")
-        return _page(email, _held(email), status=422)
+        return _page(email, _shown(email), status=422)
     try:
         result = call("POST", "enrolment", "/people/erasure", body={"email": email}).json()
     except ServiceError as exc:
         flash(failure(exc), "error")
-        return _page(email, _held(email), status=502)
+        return _page(email, _shown(email), status=502)
     erased = result.get("erased") or []
     record("erase-person", "people:" + ",".join(
         sorted({p for e in erased for p in e.get("person_ids", [])})),
