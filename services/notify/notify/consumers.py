@@ -30,6 +30,7 @@ ROUTES = {
     "session.rescheduled": handlers.session_rescheduled,
     "session.cancelled": handlers.session_cancelled,
     "assignment.created": handlers.assignment_created,
+    "assignment.updated": handlers.assignment_updated,
     "assignment.cancelled": handlers.assignment_cancelled,
     "roster.certificate.issued": handlers.certificate_issued,
 }

@@ -16,7 +16,9 @@ Which message goes to whom:
   the invitation's id is derived from the assignment, so it goes once.
 - ``session.rescheduled`` and ``session.cancelled``: a notice (with the
   updated or cancelling .ics) to the same people; ``assignment.cancelled``:
-  a notice to the people of that assignment.
+  a notice to the people of that assignment; ``assignment.updated`` (the
+  body's people changed): invitations to those added, a notice to those
+  removed.
 - ``roster.certificate.issued``: the certificate of attendance, as PDF, to
   its holder, once per certificate.
 """
@@ -254,6 +256,28 @@ def assignment_created(runtime, session: Session, envelope: Envelope) -> None:
     replica.apply_assignment(session, envelope.data, "active", runtime.clock.now())
     invite(runtime, session, envelope, adhesion_id=envelope.data["adhesion_id"])
     _fault_after_commit(runtime, session)
+
+
+def assignment_updated(runtime, session: Session, envelope: Envelope) -> None:
+    """The body's people changed: those added are invited (everyone else
+    already was, under the same assignment, so nothing goes twice), and
+    those removed, while notify still knows them, are told."""
+    data = envelope.data
+    before = replica.assignment(session, data["assignment_id"])
+    replica.apply_assignment(session, data, "active", runtime.clock.now())
+    invite(runtime, session, envelope, adhesion_id=data["adhesion_id"])
+    removed = (set(data.get("previous_participant_ids")
+                   or (before or {}).get("participant_ids") or [])
+               - set(data.get("participant_ids") or []))
+    training = replica.training_session(session, data["session_id"])
+    adhesion = replica.adhesion(session, data["adhesion_id"])
+    if not removed or training is None or training["status"] != "scheduled" \
+            or training["ends_at"] <= runtime.clock.now() or adhesion is None \
+            or not any(p["person_id"] in removed for p in adhesion["participants"]):
+        return
+    session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
+                    template="assignment_cancelled", training=training,
+                    assignment=dict(data, participant_ids=sorted(removed)), ics="cancel")
 
 
 def assignment_cancelled(runtime, session: Session, envelope: Envelope) -> None:

@@ -235,3 +235,28 @@ def test_when_the_contacts_data_were_erased_the_participants_are_still_invited(n
         assert f"Gentile {person['name']}" in text_of(message)
     assert notify.transport.to(body.contact["email"]) == []
     assert len(notify.transport.sent) == 2
+
+
+def test_a_changed_roster_invites_only_who_was_added_and_tells_who_was_removed(notify):
+    """assignment.updated (the body's people changed, the assignment kept):
+    no second invitation for those already invited, none of the
+    cancellations a cancel-and-recreate would send to everyone."""
+    body = known_body(notify, participants=3)
+    day = Training("in_person")
+    notify.handle(day.scheduled())
+    first, second, third = body.participants
+    notify.handle(body.assignment(day, [first, second]))
+    notify.send_all()
+    notify.transport.sent.clear()
+    update = body.assignment(day, [first, third], kind="updated")
+    update.data["previous_participant_ids"] = [first["id"], second["id"]]
+    notify.handle(update)
+    notify.send_all()
+    assert notify.transport.to(first["email"]) == []
+    [invitation] = notify.transport.to(third["email"])
+    assert "Invito" in invitation["Subject"]
+    [notice] = notify.transport.to(second["email"])
+    calendar, _ = ics_event(notice)
+    assert str(calendar["method"]) == "CANCEL"
+    [overview] = notify.transport.to(body.contact["email"])
+    assert second["name"] in text_of(overview) and first["name"] not in text_of(overview)

@@ -42,8 +42,9 @@ def record_entity_location(runtime: ServiceRuntime, session: Session, envelope: 
 def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelope) -> None:
     """Keep our view of an adhesion: status, participants (ids, roles,
     names and offices), topics. A withdrawal cancels the body's assignments; a changed roster
-    re-issues its assignments with the new participant ids; a topic no
-    longer chosen loses its webinar assignment."""
+    updates its assignments to the new participant ids (``assignment.updated``,
+    so that only those added are invited and only those removed told); a
+    topic no longer chosen loses its webinar assignment."""
     data = envelope.data
     adhesion_id = data["adhesion_id"]
     row, new = _stored_adhesion(session, adhesion_id)
@@ -87,11 +88,10 @@ def record_adhesion(runtime: ServiceRuntime, session: Session, envelope: Envelop
         renamed = _ids(values["participants"]) != _ids(row["participants"])
         for a in active:
             held = get_session(session, a["session_id"])
-            dropped = held["kind"] == "webinar" and held["topic"] not in topics
-            if dropped or renamed:
+            if held["kind"] == "webinar" and held["topic"] not in topics:
                 _cancel_assignment(runtime, session, a)
-            if renamed and not dropped:
-                _create_assignment(runtime, session, a["session_id"], values, a["pinned"])
+            elif renamed:
+                _update_assignment(runtime, session, a, values)
 
 
 # The adhesions record_adhesion wrote in a transaction (a consumer batch
@@ -188,6 +188,17 @@ def _cancel_assignment(runtime, session: Session, row: dict) -> None:
     session.execute(update(assignments).where(assignments.c.id == row["id"])
                     .values(status="cancelled", cancelled_at=runtime.clock.now()))
     runtime.emit(session, "assignment.cancelled", row["adhesion_id"], _assignment_event(row))
+
+
+def _update_assignment(runtime, session: Session, row: dict, adhesion: dict) -> None:
+    """The body's people changed: the assignment keeps its id and names
+    the new ones; ``assignment.updated`` carries the previous ids too."""
+    ids = [p["id"] for p in adhesion["participants"]]
+    session.execute(update(assignments).where(assignments.c.id == row["id"]).values(
+        participant_ids=ids, headcount=max(1, adhesion["headcount"])))
+    runtime.emit(session, "assignment.updated", row["adhesion_id"],
+                 _assignment_event(dict(row, participant_ids=ids))
+                 | {"previous_participant_ids": list(row["participant_ids"])})
 
 
 def _assignment_event(row: dict) -> dict:

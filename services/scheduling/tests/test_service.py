@@ -453,7 +453,7 @@ def test_clashes_are_reported_on_reschedule_and_refused_on_pin(service, rows):
     assert again.status_code == 201 and again.json["pinned"] is True  # already there: now pinned
 
 
-def test_roster_changes_reissue_assignments_and_dropped_topics_lose_their_webinar(service, rows):
+def test_roster_changes_update_assignments_and_dropped_topics_lose_their_webinar(service, rows):
     runtime = service.runtime
     adhesions = enrol(runtime, eligible(rows)[:12], seed=8, people=2)
     service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
@@ -467,10 +467,15 @@ def test_roster_changes_reissue_assignments_and_dropped_topics_lose_their_webina
     after = [a for a in active_assignments(service) if a["adhesion_id"] == adhesion_id]
     assert [by_id[a["session_id"]]["kind"] for a in after] == ["in_person"]
     assert after[0]["participant_ids"] == new_people
-    assert after[0]["session_id"] == next(a["session_id"] for a in before
-                                         if by_id[a["session_id"]]["kind"] == "in_person")
+    local = next(a for a in before if by_id[a["session_id"]]["kind"] == "in_person")
+    assert after[0]["session_id"] == local["session_id"]
+    assert after[0]["id"] == local["id"], "the local day's assignment keeps its id"
+    [updated] = [e["data"] for e in outbox(runtime, "assignment.updated")]
+    assert updated["assignment_id"] == local["id"] and updated["participant_ids"] == new_people
+    assert updated["previous_participant_ids"] == local["participant_ids"]
     cancelled = {e["data"]["assignment_id"] for e in outbox(runtime, "assignment.cancelled")}
-    assert {a["id"] for a in before} <= cancelled
+    assert cancelled == {a["id"] for a in before if a["id"] != local["id"]}, \
+        "only the webinar of the dropped topic is cancelled"
 
 
 def test_a_withdrawal_frees_seats_for_the_waiting_list_at_the_next_publish(service, rows):
