@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from coalizione_common.db import upsert
+from coalizione_common.db import insert_new, upsert
 from coalizione_common.envelope import Envelope
 from coalizione_common.http import Problem
 from coalizione_common.runtime import ServiceRuntime
@@ -285,10 +285,9 @@ def publish(runtime, session: Session, config, open_days: bool = False,
     placed = {a for _, a in proposal.placements}
     session.execute(delete(waiting_list).where(waiting_list.c.adhesion_id.in_(placed)))
     regions = {r["adhesion_id"]: r["region"] for r in rows.values()}
-    for adhesion_id in proposal.waiting:
-        upsert(session, waiting_list, {"adhesion_id": adhesion_id,
-                                       "region": regions.get(adhesion_id), "since": now},
-               key=("adhesion_id",))
+    for adhesion_id in proposal.waiting:  # who waits longest keeps their place
+        insert_new(session, waiting_list, {"adhesion_id": adhesion_id,
+                                           "region": regions.get(adhesion_id), "since": now})
     return proposal
 
 
@@ -460,9 +459,8 @@ def cancel(runtime, session: Session, session_id: str, reason: str,
         if move_to:
             _create_assignment(runtime, session, move_to, dict(adhesion), a["pinned"])
         elif row["kind"] == "in_person":
-            upsert(session, waiting_list, {"adhesion_id": a["adhesion_id"],
-                                           "region": row["region"], "since": now},
-                   key=("adhesion_id",))
+            insert_new(session, waiting_list, {"adhesion_id": a["adhesion_id"],
+                                               "region": row["region"], "since": now})
     return row
 
 

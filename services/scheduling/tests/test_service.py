@@ -166,6 +166,12 @@ def test_a_full_region_fills_the_waiting_list_until_a_new_day_opens(service, row
     service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
     waiting = service.get("/api/scheduling/v1/waiting-list", headers=service.viewer).json["items"]
     assert [w["adhesion_id"] for w in waiting] == list(late)
+    from coalizione_common.clock import Clock
+    runtime.settings = dataclasses.replace(runtime.settings, clock=Clock(
+        runtime.clock.now() + timedelta(hours=3)))
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    again = service.get("/api/scheduling/v1/waiting-list", headers=service.viewer).json["items"]
+    assert [w["since"] for w in again] == [w["since"] for w in waiting], "the place in line stays"
     opened = service.post("/api/scheduling/v1/plans/publish", headers=service.operator,
                           json={"open_days": True})
     assert opened.json["metrics"]["new_days"] == 1
