@@ -180,18 +180,22 @@ def people_of(assignment: dict, adhesion: dict) -> list[dict]:
 
 def session_notice(runtime, session: Session, *, occasion: str, event_id: str, template: str,
                     training: dict, assignment: dict, extra: dict | None = None,
-                    ics: str | None = "request") -> None:
-    """One message per participant concerned, and the overview to the contact."""
+                    ics: str | None = "request", withdrawn_too: bool = False) -> None:
+    """One message per participant concerned, and the overview to the
+    contact; nothing for a withdrawn body unless ``withdrawn_too`` (the
+    cancellation that takes the day out of its people's calendars)."""
     adhesion = replica.adhesion(session, assignment["adhesion_id"])
     if adhesion is None or (adhesion["contact"] is None and not adhesion["participants"]):
         log.info("no roster yet for adhesion %s: %s waits", assignment["adhesion_id"], template)
         return
-    if adhesion["status"] == "withdrawn":
+    if adhesion["status"] == "withdrawn" and not withdrawn_too:
         return
     concerned = people_of(assignment, adhesion)
     now = runtime.clock.now()
     audiences = [(p, "participant") for p in concerned]
-    if adhesion["contact"] is not None:  # None once the contact's data were erased
+    # The contact: not once their data were erased, nor after a withdrawal
+    # (its receipt told them).
+    if adhesion["contact"] is not None and adhesion["status"] != "withdrawn":
         audiences.append((adhesion["contact"], "contact"))
     for person, audience in audiences:
         context = adhesion_context(adhesion)
@@ -295,7 +299,7 @@ def assignment_cancelled(runtime, session: Session, envelope: Envelope) -> None:
                                          or (before or {}).get("participant_ids") or [])
     session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
                     template="assignment_cancelled", training=training, assignment=assignment,
-                    ics="cancel")
+                    ics="cancel", withdrawn_too=training["ends_at"] > runtime.clock.now())
 
 
 # fault injection ----------------------------------------------------------------

@@ -260,3 +260,21 @@ def test_a_changed_roster_invites_only_who_was_added_and_tells_who_was_removed(n
     assert str(calendar["method"]) == "CANCEL"
     [overview] = notify.transport.to(body.contact["email"])
     assert second["name"] in text_of(overview) and first["name"] not in text_of(overview)
+
+
+def test_a_withdrawal_takes_the_day_out_of_the_participants_calendars(notify):
+    body = known_body(notify, participants=2)
+    day = Training("in_person")
+    notify.handle(day.scheduled())
+    notify.handle(body.assignment(day))
+    notify.send_all()
+    notify.transport.sent.clear()
+    notify.handle(body.roster("withdrawn"))
+    notify.handle(body.assignment(day, kind="cancelled"))
+    notify.send_all()
+    for person in body.participants:
+        [notice] = notify.transport.to(person["email"])
+        calendar, _ = ics_event(notice)
+        assert str(calendar["method"]) == "CANCEL"
+    [receipt] = notify.transport.to(body.contact["email"])
+    assert "ritir" in receipt["Subject"].lower()
