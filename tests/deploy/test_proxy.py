@@ -13,10 +13,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.support.standin import StandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_DIR = ROOT / "deploy" / "nginx"
@@ -25,45 +26,6 @@ MODULE_CANDIDATES = ("/usr/lib/nginx/modules/ngx_http_js_module.so",
                      "/etc/nginx/modules/ngx_http_js_module.so",
                      "/usr/lib64/nginx/modules/ngx_http_js_module.so")
 INSTALL = "apt-get install -y nginx libnginx-mod-http-js (CI: .ci/run installs them)"
-
-
-class StandIn:
-    """A service that answers its health endpoints and echoes other requests."""
-
-    def __init__(self, name: str):
-        self.name, self.ready = name, True
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                if self.path == f"/api/{stand_in.name}/v1/healthz":
-                    status, body = 200, {"status": "ok", "service": stand_in.name}
-                elif self.path == f"/api/{stand_in.name}/v1/readyz":
-                    status = 200 if stand_in.ready else 503
-                    body = {"status": "ok" if stand_in.ready else "unavailable",
-                            "service": stand_in.name}
-                else:
-                    status, body = 200, {"service": stand_in.name, "path": self.path,
-                                         "request_id": self.headers.get("X-Request-ID"),
-                                         "forwarded_for": self.headers.get("X-Forwarded-For")}
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _free_port() -> int:

@@ -31,6 +31,18 @@ def known_body(notify, participants=2) -> Body:
     return body
 
 
+def invited_to_a_day(notify, participants=1) -> tuple[Body, "Training"]:
+    """A known body whose people were all invited to a local day (the
+    messages sent and cleared)."""
+    body = known_body(notify, participants=participants)
+    day = Training("in_person")
+    notify.handle(day.scheduled())
+    notify.handle(body.assignment(day))
+    notify.send_all()
+    notify.transport.sent.clear()
+    return body, day
+
+
 def test_a_local_day_invites_each_participant_and_gives_the_contact_the_overview(notify):
     body = known_body(notify, participants=3)
     day = Training("in_person")
@@ -92,12 +104,7 @@ def test_invitations_wait_until_session_assignment_and_roster_are_all_known(noti
 
 
 def test_a_rescheduled_session_tells_the_same_people_with_an_updated_invitation(notify):
-    body = known_body(notify, participants=1)
-    day = Training("in_person")
-    notify.handle(day.scheduled())
-    notify.handle(body.assignment(day))
-    notify.send_all()
-    notify.transport.sent.clear()
+    body, day = invited_to_a_day(notify)
     notify.handle(day.rescheduled(datetime(2017, 7, 17, 7, 0, tzinfo=timezone.utc)))
     notify.send_all()
     [message] = notify.transport.to(body.participants[0]["email"])
@@ -263,12 +270,7 @@ def test_a_changed_roster_invites_only_who_was_added_and_tells_who_was_removed(n
 
 
 def test_a_withdrawal_takes_the_day_out_of_the_participants_calendars(notify):
-    body = known_body(notify, participants=2)
-    day = Training("in_person")
-    notify.handle(day.scheduled())
-    notify.handle(body.assignment(day))
-    notify.send_all()
-    notify.transport.sent.clear()
+    body, day = invited_to_a_day(notify, participants=2)
     notify.handle(body.roster("withdrawn"))
     notify.handle(body.assignment(day, kind="cancelled"))
     notify.send_all()

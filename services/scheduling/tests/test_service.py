@@ -179,14 +179,21 @@ def test_a_full_region_fills_the_waiting_list_until_a_new_day_opens(service, row
     check_plan(service, adhesions | late)
 
 
+def one_molise_day(service, rows, bodies: int):
+    """``bodies`` bodies of Molise (one person each) on the one local day of
+    a published plan: (their adhesions, the Molise rows used, the day)."""
+    service.runtime.planning = dataclasses.replace(service.runtime.planning, days_target=1)
+    molise = [r for r in eligible(rows) if r["regione"] == "Molise"][:bodies]
+    adhesions = enrol(service.runtime, molise, people=1)
+    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
+    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    return adhesions, molise, day
+
+
 def test_a_day_already_held_takes_no_late_body_and_nothing_moves_into_the_past(service, rows):
     from coalizione_common.clock import Clock
     runtime = service.runtime
-    runtime.planning = dataclasses.replace(runtime.planning, days_target=1)
-    molise = [r for r in eligible(rows) if r["regione"] == "Molise"][:3]
-    adhesions = enrol(runtime, molise, people=1)
-    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
-    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    adhesions, molise, day = one_molise_day(service, rows, 3)
     assert day["capacity"] > day["participants"] + 1
     after = parse_instant(day["ends_at"]) + timedelta(days=1)
     runtime.settings = dataclasses.replace(runtime.settings, clock=Clock(after))
@@ -208,12 +215,7 @@ def test_a_day_already_held_takes_no_late_body_and_nothing_moves_into_the_past(s
 
 
 def test_operations_refuse_values_of_the_wrong_type_without_a_500(service, rows):
-    runtime = service.runtime
-    runtime.planning = dataclasses.replace(runtime.planning, days_target=1)
-    molise = [r for r in eligible(rows) if r["regione"] == "Molise"][:2]
-    enrol(runtime, molise, people=1)
-    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
-    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    _, molise, day = one_molise_day(service, rows, 2)
     api = "/api/scheduling/v1"
     for record in ({"participant_id": [1], "present": True}, {"participant_id": {}, "present": 1}):
         r = service.put(f"{api}/sessions/{day['id']}/attendance", headers=service.operator,
@@ -231,11 +233,7 @@ def test_operations_refuse_values_of_the_wrong_type_without_a_500(service, rows)
 
 def test_a_new_venue_on_reschedule_renames_the_day_and_moves_its_coordinates(service, rows):
     runtime = service.runtime
-    runtime.planning = dataclasses.replace(runtime.planning, days_target=1)
-    molise = [r for r in eligible(rows) if r["regione"] == "Molise"][:2]
-    enrol(runtime, molise, people=1)
-    service.post("/api/scheduling/v1/plans/publish", headers=service.operator, json={})
-    [day] = [s for s in sessions_by_id(service).values() if s["region"] == "Molise"]
+    _, _, day = one_molise_day(service, rows, 2)
     other = next(r for r in rows if r["regione"] == "Molise"
                  and r["codice_istat"] != day["venue"]["entity_code"])
     moved = service.post(f"/api/scheduling/v1/sessions/{day['id']}/reschedule",
