@@ -63,6 +63,26 @@ def test_five_failures_lock_the_account_for_a_while(platform):
         alert.search(locked.get_data(as_text=True)).group(1)
 
 
+def test_logging_out_ends_the_session_on_every_browser_and_a_new_password_too(platform):
+    from werkzeug.test import Client
+    csrf = _login(platform)
+    copied = Client(platform.system.wsgi())
+    cookie = platform.client.get_cookie("coalizione_ops", path="/ops")
+    copied.set_cookie("coalizione_ops", cookie.value, path="/ops")
+    assert copied.get("/ops/").status_code == 200, "the copied cookie works while signed in"
+    out = platform.client.post("/ops/uscita", data={"csrf_token": csrf})
+    assert out.status_code == 302
+    assert copied.get("/ops/").status_code == 302, "the copied cookie is over too"
+    [logout] = [r for r in _audit(platform) if r["action"] == "logout"]
+    [login] = [r for r in _audit(platform) if r["action"] == "login"]
+    assert logout["client"] == login["client"], "the logout names the client as the login does"
+    _login(platform)
+    assert platform.client.get("/ops/").status_code == 200, "a new login works at once"
+    users.set_password(platform.system.runtimes["console"], "ufficio", PASSWORD + "-nuova")
+    assert platform.client.get("/ops/").status_code == 302
+    _login(platform, password=PASSWORD + "-nuova")
+
+
 def test_a_post_without_the_csrf_token_is_refused(platform):
     _login(platform)
     response = platform.client.post("/ops/attestati", data={})

@@ -3,7 +3,7 @@ scrypt), a lock after repeated failures, roles viewer and operator."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,6 +31,7 @@ class User:
     username: str
     display_name: str
     role: str
+    sessions_valid_from: float | None = None  # a Unix time: sessions issued before are over
 
     def can(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -66,7 +67,8 @@ def set_password(runtime, username: str, password: str) -> None:
     with runtime.engine.begin() as conn:
         done = conn.execute(update(users).where(users.c.username == username.strip().lower())
                             .values(password_hash=generate_password_hash(password),
-                                    failed_logins=0, locked_until=None)).rowcount
+                                    failed_logins=0, locked_until=None,
+                                    sessions_valid_from=datetime.now(timezone.utc))).rowcount
     if not done:
         raise AccountError(f"no user {username!r}")
 
@@ -115,4 +117,16 @@ def get_user(runtime, username: str) -> User | None:
     with runtime.engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username,
                                                users.c.disabled_at.is_(None))).mappings().first()
-    return User(row["username"], row["display_name"], row["role"]) if row else None
+    if row is None:
+        return None
+    valid_from = row["sessions_valid_from"]
+    return User(row["username"], row["display_name"], row["role"],
+                as_utc(valid_from).timestamp() if valid_from else None)
+
+
+def end_sessions(runtime, username: str) -> None:
+    """End every session of the account, on every browser (wall-clock time,
+    as sessions are stamped)."""
+    with runtime.engine.begin() as conn:
+        conn.execute(update(users).where(users.c.username == username)
+                     .values(sessions_valid_from=datetime.now(timezone.utc)))

@@ -16,6 +16,8 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_login_at", DateTime(timezone=True)),
     Column("disabled_at", DateTime(timezone=True)),
+    # Sessions issued before this instant are over (a logout, a new password).
+    Column("sessions_valid_from", DateTime(timezone=True)),
 )
 
 # Who in the office saw or changed what: one row per page of personal data

@@ -44,6 +44,8 @@ def login():
 def logout():
     if g.get("user"):
         audit.record(runtime(), actor=g.user.username, role=g.user.role, action="logout",
-                     target="console", request_id=g.get("request_id"))
+                     target="console", request_id=g.get("request_id"),
+                     client=request.remote_addr)
+        users.end_sessions(runtime(), g.user.username)  # a copied cookie is over too
     session.clear()
     return redirect(url_for("ops.login"))

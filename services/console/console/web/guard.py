@@ -41,7 +41,8 @@ def _load_user():
     issued = session.get("issued_at", 0)
     age_hours = (datetime.now(timezone.utc).timestamp() - issued) / 3600
     user = users.get_user(runtime(), name)
-    if user is None or age_hours > runtime().config.session_hours:
+    if user is None or age_hours > runtime().config.session_hours or (
+            user.sessions_valid_from is not None and issued < user.sessions_valid_from):
         session.clear()
         return
     g.user = user
