@@ -146,14 +146,18 @@ def session_uid(session_id: str) -> str:
     return f"{session_id}@{UID_DOMAIN}"
 
 
-def session_ics(session: dict, *, organizer: str, attendee_name: str, attendee_email: str,
-                stamp: datetime, cancelled: bool = False) -> Attachment:
-    """An invitation (METHOD:REQUEST) or its cancellation (METHOD:CANCEL).
-    The UID is the one scheduling's calendar feeds give the session, and
-    SEQUENCE grows with each change, so calendar programs update the event
-    they already hold instead of adding another."""
+def session_ics(session: dict, *, organizer: str, attendee_name: str | None,
+                attendee_email: str | None, stamp: datetime,
+                cancelled: bool = False) -> Attachment:
+    """An invitation (METHOD:REQUEST) or its cancellation (METHOD:CANCEL)
+    for an attendee; without one (the contact's overview: they organise,
+    they do not necessarily attend) the event for information
+    (METHOD:PUBLISH, STATUS:CANCELLED once cancelled). The UID is the one
+    scheduling's calendar feeds give the session, and SEQUENCE grows with
+    each change, so calendar programs update the event they already hold
+    instead of adding another."""
     from icalendar import Calendar, Event, vCalAddress, vText
-    method = "CANCEL" if cancelled else "REQUEST"
+    method = "PUBLISH" if attendee_email is None else "CANCEL" if cancelled else "REQUEST"
     cal = Calendar()
     cal.add("prodid", "-//coalizione//notify//IT")
     cal.add("version", "2.0")
@@ -179,10 +183,11 @@ def session_ics(session: dict, *, organizer: str, attendee_name: str, attendee_e
     organizer_address = vCalAddress(f"mailto:{organizer}")
     organizer_address.params["cn"] = vText("Programma CO-AliZIONE")
     event["organizer"] = organizer_address
-    attendee = vCalAddress(f"mailto:{attendee_email}")
-    attendee.params["cn"] = vText(attendee_name)
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    event.add("attendee", attendee, encode=0)
+    if attendee_email is not None:
+        attendee = vCalAddress(f"mailto:{attendee_email}")
+        attendee.params["cn"] = vText(attendee_name or "")
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        event.add("attendee", attendee, encode=0)
     cal.add_component(event)
     name = "annullamento.ics" if cancelled else "invito.ics"
     return Attachment(name, cal.to_ical(), "text", "calendar", {"method": method, "charset": "utf-8"})

@@ -202,9 +202,12 @@ def session_notice(runtime, session: Session, *, occasion: str, event_id: str, t
         context.update(session=training, audience=audience, concerned=concerned, **(extra or {}))
         attachments = ()
         if ics:
-            attachments = (lambda p=person: [session_ics(
-                training, organizer=runtime.notify.from_address, attendee_name=p["name"],
-                attendee_email=p["email"], stamp=now, cancelled=ics == "cancel")])
+            attending = audience == "participant"
+            attachments = (lambda p=person, attending=attending: [session_ics(
+                training, organizer=runtime.notify.from_address,
+                attendee_name=p["name"] if attending else None,
+                attendee_email=p["email"] if attending else None, stamp=now,
+                cancelled=ics == "cancel")])
         queue(session, runtime, occasion=occasion, event_id=event_id, template=template,
               recipient=recipient(person), context=context,
               adhesion_id=adhesion["adhesion_id"], subject_id=training["session_id"],

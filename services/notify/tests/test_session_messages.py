@@ -66,6 +66,9 @@ def test_a_local_day_invites_each_participant_and_gives_the_contact_the_overview
     assert notify.transport.to(body.participants[2]["email"]) == []
     [overview] = notify.transport.to(body.contact["email"])
     assert overview["Subject"] == "Giornata formativa per Comune di Forlì, lunedì 10 luglio 2017"
+    calendar, event = ics_event(overview)
+    assert str(calendar["method"]) == "PUBLISH" and "attendee" not in event, \
+        "the contact organises: the day for information, not an invitation to answer"
     text = text_of(overview)
     assert all(p["name"] in text for p in invited)
     assert body.participants[2]["name"] not in text
