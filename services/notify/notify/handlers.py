@@ -284,7 +284,8 @@ def assignment_updated(runtime, session: Session, envelope: Envelope) -> None:
         return
     session_notice(runtime, session, occasion=envelope.id, event_id=envelope.id,
                     template="assignment_cancelled", training=training,
-                    assignment=dict(data, participant_ids=sorted(removed)), ics="cancel")
+                    assignment=dict(data, participant_ids=sorted(removed)), ics="cancel",
+                    extra={"partial": True})
 
 
 def assignment_cancelled(runtime, session: Session, envelope: Envelope) -> None:
