@@ -251,3 +251,18 @@ def test_the_web_healthchecks_ask_each_service_its_readiness():
         test = services()[f"{svc}-web"]["healthcheck"]["test"]
         assert test[-1] == f"http://127.0.0.1:8000/api/{svc}/v1/readyz"
         assert services()[f"{svc}-worker"]["healthcheck"]["test"][-2:] == ["worker", svc]
+
+
+def test_a_national_plan_has_time_to_be_computed_behind_the_proxy():
+    """Proposing or publishing a plan runs inside the request (25-70 s for
+    the whole country): neither gunicorn nor nginx may give up first."""
+    from coalizione_embedded.stack import GUNICORN_TIMEOUT
+    command = services()["scheduling-web"]["command"]
+    timeout = int(command[command.index("--timeout") + 1])
+    assert timeout == GUNICORN_TIMEOUT["scheduling"] >= 120
+    conf = (ROOT / "deploy/nginx/nginx.conf").read_text()
+    read = re.search(r"location /api/scheduling/ \{[^}]*proxy_read_timeout (\d+)s;", conf)
+    assert read and int(read.group(1)) > timeout
+    body = int(re.search(r"client_max_body_size (\d+)m;", conf).group(1))
+    from registry.api.ops import MAX_UPLOAD
+    assert body * 1024 * 1024 > MAX_UPLOAD, "the registry's import must get through the proxy"

@@ -156,3 +156,11 @@ def test_a_csv_of_bodies_is_imported_whole_or_not_at_all(ops_client, registry, o
     assert r.status_code == 200 and r.json["created"] == 2
     conforms(openapi, r.json, "ImportResult")
     assert count(registry) == entities_before + 2
+
+
+def test_a_code_with_a_trailing_newline_is_not_a_code(ops_client):
+    body = {"name": "Unione Montana Valsesia", "kind": "unione_montana", "region": "Piemonte",
+            "province": "VC", "members": ["002002", "002158"]}
+    r = ops_client.put("/api/registry/v1/ops/entities/IPA-x%0A", json=body, headers=auth())
+    assert r.status_code in (404, 422), r.get_data(as_text=True)
+    assert ops_client.get("/api/registry/v1/entities?province=VC%0A").status_code in (400, 422)

@@ -19,9 +19,10 @@ from ..domain.entity import BODY_KINDS, EntityRecord
 CENSUS_2011 = "2011-10-09"
 RESIDENT_2023 = "2023-01-01"
 
-COMUNE_CODE = re.compile(r"^\d{6}$")
-BODY_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,9}-[A-Za-z0-9._-]{1,48}$")
-SIGLA = re.compile(r"^[A-Z]{2}$")
+# \Z, not $: "$" also matches before a final newline ("IPA-x\n" would pass).
+COMUNE_CODE = re.compile(r"^[0-9]{6}\Z")
+BODY_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,9}-[A-Za-z0-9._-]{1,48}\Z")
+SIGLA = re.compile(r"^[A-Z]{2}\Z")
 
 ISTAT_COMUNI_COLUMNS = ("codice_istat", "denominazione", "denominazione_it",
                         "denominazione_altra_lingua", "codice_catastale", "codice_regione",

@@ -17,7 +17,7 @@ bp = Blueprint("registry_entities", __name__, url_prefix="/api/registry/v1")
 PARAMETERS = ("q", "region", "province", "kind", "eligible", "limit", "cursor")
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 MAX_Q = 100
-_SIGLA = re.compile(r"^[A-Za-z]{2}$")
+_SIGLA = re.compile(r"^[A-Za-z]{2}\Z")
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
