@@ -88,6 +88,10 @@ def test_a_post_without_the_csrf_token_is_refused(platform):
     response = platform.client.post("/ops/attestati", data={})
     assert response.status_code == 400
     assert "Modulo scaduto" in response.get_data(as_text=True)
+    page = platform.client.post("/ops/attestati", data={}, headers={"Accept": "text/html"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert "Modulo scaduto o non valido" in text and 'href="/ops/"' in text
 
 
 def test_a_viewer_reads_but_cannot_change(planned):

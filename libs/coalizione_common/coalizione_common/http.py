@@ -67,7 +67,9 @@ def install_conventions(app: Flask, service: str) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if wants_page():
-            return error_page(exc.code or 500)
+            # abort(400, "...") with our own (Italian) words: shown as they are.
+            custom = exc.description != getattr(type(exc), "description", None)
+            return error_page(exc.code or 500, exc.description if custom else None)
         kind = _HTTP_KINDS.get(exc.code or 500, "error")
         return problem_response(exc.code or 500, kind, exc.name, exc.description or "")
 
@@ -123,16 +125,20 @@ _PAGES = {
 }
 
 
-def error_page(status: int):
-    """The Italian page of an HTTP error, with a way back to the Scheda."""
+def error_page(status: int, detail: str | None = None):
+    """The Italian page of an HTTP error (``detail``, when given, in place
+    of the standard text), with a way back: the console's home for its
+    pages, else the Scheda."""
     title, text = _PAGES.get(status, ("Richiesta non valida", "La richiesta non può essere "
                                       "soddisfatta. Torna alla pagina precedente e riprova."))
+    home, home_text = (("/ops/", "Torna alla console") if request.path.startswith("/ops")
+                       else ("/", "Vai alla Scheda di adesione"))
     reference = g.get("request_id", "")
     page = (f'<!doctype html><html lang="it"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{title} - CO-AliZIONE</title></head><body>'
-            f'<main><h1>{title}</h1><p>{text}</p>'
-            f'<p><a href="/">Vai alla Scheda di adesione</a></p>'
+            f'<main><h1>{title}</h1><p>{escape(detail or text)}</p>'
+            f'<p><a href="{home}">{home_text}</a></p>'
             f'<p><small>Codice di errore {status}, riferimento {escape(reference)}</small></p>'
             f'</main></body></html>')
     return Response(page, status=status, mimetype="text/html")

@@ -7,7 +7,7 @@ from ..gateway import ServiceError
 from .guard import bp, call, failure, fetch, record, requires, segment
 
 STATE = {"queued": "In coda", "retry": "Nuovo tentativo", "sending": "In invio",
-         "sent": "Inviata", "failed": "Non recapitata", "cancelled": "Annullata"}
+         "sent": "Inviata", "failed": "Non recapitata"}
 TEMPLATES = {"confirmation_request": "Richiesta di conferma", "certificate": "Attestato"}
 
 

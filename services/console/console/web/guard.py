@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
@@ -145,18 +145,23 @@ def parse_instant(text: str | None) -> datetime | None:
 
 
 def italian_instant(value) -> str:
+    """An instant in Rome's time; a naive one (SQLite) is UTC."""
     value = parse_instant(value) if isinstance(value, str) else value
-    return value.astimezone(ROME).strftime("%d/%m/%Y %H:%M") if value else "—"
+    return clock.as_utc(value).astimezone(ROME).strftime("%d/%m/%Y %H:%M") if value else "—"
 
 
 def italian_day(value) -> str:
+    """A day (``2017-06-20``) or the day of an instant in Rome's time."""
+    if isinstance(value, str) and len(value) == 10:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
     value = parse_instant(value) if isinstance(value, str) else value
-    return value.astimezone(ROME).strftime("%d/%m/%Y") if value else "—"
+    return clock.as_utc(value).astimezone(ROME).strftime("%d/%m/%Y") if value else "—"
 
 
 def italian_number(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+        text = f"{value:,.2f}".rstrip("0")  # 7,25 and 7,5 hours, as the certificates say
+        return text.replace(",", "X").replace(".", ",").replace("X", ".")
     return f"{int(value):,}".replace(",", ".")
