@@ -69,7 +69,33 @@ def entity_label(entity: dict) -> str:
     name = entity.get("name") or entity.get("code") or ""
     if kind == "Comune":
         return f"Comune di {name}"
-    return name if not kind or name.lower().startswith(kind.lower()) else f"{kind} {name}"
+    # "Unione dei Comuni della Romagna Forlivese" is already named as a union.
+    if not kind or name.lower().startswith(kind.split()[0].lower()):
+        return name
+    if kind in ("Provincia", "Città metropolitana"):
+        return f"{kind} di {name}"
+    return f"{kind} {name}"
+
+
+# The article of a body's label, by its first word ("il Comune di Forlì",
+# "l'Unione...", "la Provincia di..."); a label starting otherwise gets none.
+_ARTICLES = {"comune": "il", "consorzio": "il", "libero": "il", "unione": "l'",
+             "unità": "l'", "comunità": "la", "provincia": "la", "città": "la"}
+_WITH_DI = {"il": "del ", "la": "della ", "l'": "dell'"}
+
+
+def entity_with_article(entity: dict, preposition: str = "") -> str:
+    """The body's label with its article and ``preposition`` ("di" joins
+    it: "del Comune di Forlì", "dell'Unione..."; "per" precedes it: "per
+    il Comune di Forlì")."""
+    label = entity_label(entity)
+    article = _ARTICLES.get(label.split(" ", 1)[0].lower())
+    if article is None:
+        return f"{preposition} {label}".strip()
+    if preposition == "di":
+        return _WITH_DI[article] + label
+    spaced = article if article.endswith("'") else article + " "
+    return f"{preposition} {spaced}{label}".strip()
 
 
 def _environment() -> Environment:
@@ -78,7 +104,10 @@ def _environment() -> Environment:
                       lstrip_blocks=True, keep_trailing_newline=True,
                       auto_reload=False)  # templates ship with the code: no stat() per render
     env.filters.update(data=italian_date, ora=italian_time, data_ora=italian_datetime,
-                       tema=topic_label, ente=entity_label, numero=italian_number)
+                       tema=topic_label, ente=entity_label, numero=italian_number,
+                       l_ente=entity_with_article,
+                       del_ente=lambda entity: entity_with_article(entity, "di"),
+                       per_ente=lambda entity: entity_with_article(entity, "per"))
     return env
 
 

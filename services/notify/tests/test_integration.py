@@ -109,20 +109,20 @@ def test_every_template_reaches_its_recipient_whole(live, smtp):
         assert message.get_body(("plain",)).get_content().startswith("Gentile ")
         assert message.get_body(("html",)).get_content().lstrip().startswith("<!DOCTYPE html>")
 
-    request = only(contact, "Conferma l'adesione di Comune di Forlì")
+    request = only(contact, "Conferma l'adesione del Comune di Forlì")
     assert body.confirm_url in request.get_body(("plain",)).get_content()
     assert f'href="{body.confirm_url}"' in request.get_body(("html",)).get_content()
 
-    receipt = only(contact, "Adesione confermata: Comune di Forlì")
+    receipt = only(contact, "Adesione confermata: il Comune di Forlì")
     [pdf] = [p for p in receipt.iter_attachments() if p.get_filename() == "scheda-di-adesione.pdf"]
     drawn = pdf_text(pdf.get_content())
     assert "Comune di Forlì" in drawn and all(p["name"] in drawn for p in body.participants)
 
-    changed = only(contact, "Adesione di Comune di Forlì modificata")
+    changed = only(contact, "Adesione del Comune di Forlì modificata")
     [pdf] = [p for p in changed.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert "Ufficio immigrazione" in pdf_text(pdf.get_content())
 
-    withdrawn = only(mail.to(leaving.contact["email"]), "Adesione di Comune di Bagno di Romagna ritirata")
+    withdrawn = only(mail.to(leaving.contact["email"]), "Adesione del Comune di Bagno di Romagna ritirata")
     assert "ritirata" in withdrawn.get_body(("plain",)).get_content()
 
     first, second = body.participants
@@ -130,7 +130,7 @@ def test_every_template_reaches_its_recipient_whole(live, smtp):
     calendar, event = calendar_of(local)
     assert str(calendar["method"]) == "REQUEST" and str(event["uid"]) == f"{day.id}@scheduling.coalizione"
     assert str(event["attendee"]) == f"mailto:{first['email']}"
-    overview = only(contact, "Giornata formativa per Comune di Forlì")
+    overview = only(contact, "Giornata formativa per il Comune di Forlì")
     assert all(p["name"] in overview.get_body(("plain",)).get_content() for p in body.participants)
 
     invited = only(mail.to(first["email"]), "Invito al webinar CO-AliZIONE")
@@ -155,7 +155,7 @@ def test_every_template_reaches_its_recipient_whole(live, smtp):
     assert str(calendar_of(dropped)[0]["method"]) == "CANCEL"
     assert not [m for m in mail.to(first["email"]) if m["Subject"].startswith("Partecipazione")]
 
-    nudge = only(mail.to(waiting.contact["email"]), "Promemoria: l'adesione di Comune di Bertinoro")
+    nudge = only(mail.to(waiting.contact["email"]), "Promemoria: l'adesione del Comune di Bertinoro")
     assert waiting.confirm_url in nudge.get_body(("plain",)).get_content()
     assert not [m for m in contact if m["Subject"].startswith("Promemoria: l'adesione")]
 

@@ -183,3 +183,29 @@ def test_plain_headers_skip_the_parser_and_give_the_same_bytes():
             assert outcome(_fold_address, "To", value) == outcome(_fold_header, "To", value)
             assert outcome(_fold_message_id, value) == outcome(_fold_header, "Message-ID", value)
     assert fast > 500  # the plain ones were many
+
+
+@pytest.mark.parametrize("entity, di, per, alone", [
+    ({"kind": "comune", "name": "Forlì"}, "del Comune di Forlì", "per il Comune di Forlì",
+     "il Comune di Forlì"),
+    ({"kind": "unione_di_comuni", "name": "Unione dei Comuni della Romagna Forlivese"},
+     "dell'Unione dei Comuni della Romagna Forlivese",
+     "per l'Unione dei Comuni della Romagna Forlivese",
+     "l'Unione dei Comuni della Romagna Forlivese"),
+    ({"kind": "unione_di_comuni", "name": "Unione Rubicone e Mare"},
+     "dell'Unione Rubicone e Mare", "per l'Unione Rubicone e Mare", "l'Unione Rubicone e Mare"),
+    ({"kind": "provincia", "name": "Forlì-Cesena"}, "della Provincia di Forlì-Cesena",
+     "per la Provincia di Forlì-Cesena", "la Provincia di Forlì-Cesena"),
+    ({"kind": "citta_metropolitana", "name": "Bologna"}, "della Città metropolitana di Bologna",
+     "per la Città metropolitana di Bologna", "la Città metropolitana di Bologna"),
+    ({"kind": "comunita_montana", "name": "Comunità montana Valle Brembana"},
+     "della Comunità montana Valle Brembana", "per la Comunità montana Valle Brembana",
+     "la Comunità montana Valle Brembana"),
+    ({"kind": "consorzio_di_comuni", "name": "ASP Bassa Romagna"}, "di ASP Bassa Romagna",
+     "per ASP Bassa Romagna", "ASP Bassa Romagna"),
+])
+def test_bodies_are_named_with_their_article(entity, di, per, alone):
+    from notify.messages import entity_with_article
+    assert entity_with_article(entity, "di") == di
+    assert entity_with_article(entity, "per") == per
+    assert entity_with_article(entity) == alone

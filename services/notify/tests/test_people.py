@@ -25,7 +25,7 @@ def test_an_operator_reads_what_was_sent_to_a_person(api, notify):
     assert [(i["template"], i["status"]) for i in r.json["items"]] == [
         ("confirmation_request", "sent"), ("adhesion_confirmed", "sent")]
     first = r.json["items"][0]
-    assert first["subject"] == "Conferma l'adesione di Comune di Forlì al programma CO-AliZIONE"
+    assert first["subject"] == "Conferma l'adesione del Comune di Forlì al programma CO-AliZIONE"
     assert first["recipient_address"] == body.contact["email"] and first["sent_at"]
     missing = api.get("/api/notify/v1/people/nobody", headers=api.operator)
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"

@@ -18,7 +18,7 @@ def test_a_submitted_adhesion_sends_the_contact_its_confirmation_link(notify):
                                                           body.contact["id"], "queued")
     assert notify.send_all() == 1
     [message] = notify.transport.to(body.contact["email"])
-    assert message["Subject"] == "Conferma l'adesione di Comune di Forlì al programma CO-AliZIONE"
+    assert message["Subject"] == "Conferma l'adesione del Comune di Forlì al programma CO-AliZIONE"
     assert message["To"].addresses[0].addr_spec == body.contact["email"]
     assert message["To"].addresses[0].display_name == "Maria Rossi"
     assert message["Message-ID"] == f"<{row.id}@coalizione.example>"
@@ -74,7 +74,7 @@ def test_confirmation_sends_the_receipt_with_the_scheda_as_pdf(notify):
     notify.handle(body.roster("confirmed"))
     notify.send_all()
     first, receipt = notify.transport.to(body.contact["email"])
-    assert receipt["Subject"] == "Adesione confermata: Comune di Forlì partecipa al programma CO-AliZIONE"
+    assert receipt["Subject"] == "Adesione confermata: il Comune di Forlì partecipa al programma CO-AliZIONE"
     text = receipt.get_body(("plain",)).get_content()
     assert "è confermata" in text and body.manage_url in text
     assert all(p["name"] in text for p in body.participants)
@@ -98,9 +98,9 @@ def test_changes_and_withdrawal_have_their_receipts(notify):
     notify.handle(body.roster("withdrawn"))
     notify.send_all()
     subjects = [m["Subject"] for m in notify.transport.to(body.contact["email"])]
-    assert subjects == ["Adesione confermata: Comune di Forlì partecipa al programma CO-AliZIONE",
-                        "Adesione di Comune di Forlì modificata",
-                        "Adesione di Comune di Forlì ritirata"]
+    assert subjects == ["Adesione confermata: il Comune di Forlì partecipa al programma CO-AliZIONE",
+                        "Adesione del Comune di Forlì modificata",
+                        "Adesione del Comune di Forlì ritirata"]
     updated = notify.transport.to(body.contact["email"])[1]
     assert "Nuovo Verdi" in updated.get_body(("plain",)).get_content()
     assert "scheda-di-adesione.pdf" in attachments(updated)

@@ -65,7 +65,7 @@ def test_a_local_day_invites_each_participant_and_gives_the_contact_the_overview
         assert int(event["sequence"]) == 0
     assert notify.transport.to(body.participants[2]["email"]) == []
     [overview] = notify.transport.to(body.contact["email"])
-    assert overview["Subject"] == "Giornata formativa per Comune di Forlì, lunedì 10 luglio 2017"
+    assert overview["Subject"] == "Giornata formativa per il Comune di Forlì, lunedì 10 luglio 2017"
     calendar, event = ics_event(overview)
     assert str(calendar["method"]) == "PUBLISH" and "attendee" not in event, \
         "the contact organises: the day for information, not an invitation to answer"
@@ -188,7 +188,7 @@ def test_the_deadline_reminder_reaches_only_bodies_still_unconfirmed(notify):
     assert reminders.deadline_reminders(notify) == 0
     notify.send_all()
     [_, reminder] = notify.transport.to(waiting.contact["email"])
-    assert reminder["Subject"] == ("Promemoria: l'adesione di Comune di Forlì attende la "
+    assert reminder["Subject"] == ("Promemoria: l'adesione del Comune di Forlì attende la "
                                    "conferma")
     text = text_of(reminder)
     assert "venerdì 30 giugno 2017, ore 23:59" in text and waiting.confirm_url in text
