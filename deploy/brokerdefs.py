@@ -20,7 +20,8 @@ Permissions (RabbitMQ regexes; resource names, not routing keys):
   ``roster.*`` only for the services that need it;
 * a partner may declare, bind and read only queues ``partner.<name>.*``,
   read (bind to) ``coalizione.events`` with any pattern whose first word is a
-  literal other than ``roster``, and write nothing else.
+  literal other than ``roster``, and write nothing else; a policy bounds its
+  queues (:func:`partner_queue_policy`).
 """
 from __future__ import annotations
 
@@ -108,6 +109,19 @@ def partner_permissions(name: str, vhost: str = VHOST) -> tuple[dict, dict]:
     return permissions, topic
 
 
+PARTNER_QUEUE_LIMITS = {"max-length": 1_000_000, "overflow": "drop-head",
+                        "message-ttl": 14 * 24 * 3600 * 1000}
+
+
+def partner_queue_policy(vhost: str = VHOST) -> dict:
+    """A partner's queue that nobody reads keeps at most a million events
+    and none older than 14 days, dropping the oldest: it can neither fill
+    the broker's disk nor block the platform's publishers (as reject-publish
+    would)."""
+    return {"vhost": vhost, "name": "partner-queues-bounded", "pattern": r"^partner\.",
+            "apply-to": "queues", "priority": 0, "definition": dict(PARTNER_QUEUE_LIMITS)}
+
+
 def render(passwords: dict[str, str], vhost: str = VHOST) -> dict:
     """The definitions document (RabbitMQ 3.10 format)."""
     def user(name, tags=()):
@@ -139,7 +153,7 @@ def render(passwords: dict[str, str], vhost: str = VHOST) -> dict:
         "topic_permissions": topic_permissions,
         "parameters": [],
         "global_parameters": [],
-        "policies": [],
+        "policies": [partner_queue_policy(vhost)],
         "queues": [],
         "exchanges": [{"name": EVENTS_EXCHANGE, "type": "topic", **exchange},
                       {"name": DEAD_EXCHANGE, "type": "direct", **exchange}],

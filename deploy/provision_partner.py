@@ -3,7 +3,7 @@ print its credentials, once (only a hash is kept by RabbitMQ).
 
     python deploy/provision_partner.py acme
     python deploy/provision_partner.py acme --rotate      # new password, same grants
-    python deploy/provision_partner.py acme --revoke      # delete the user
+    python deploy/provision_partner.py acme --revoke      # delete the user and its queues
 
 The administrator comes from ``RABBITMQ_MANAGEMENT_URL`` (default
 ``http://127.0.0.1:15672``), ``RABBITMQ_ADMIN_USER`` (default ``admin``) and
@@ -77,12 +77,19 @@ def provision(api: ManagementAPI, name: str, vhost: str, rotate: bool = False) -
             "example_queue": f"partner.{name}.adhesions"}
 
 
-def revoke(api: ManagementAPI, name: str) -> dict:
+def revoke(api: ManagementAPI, name: str, vhost: str) -> dict:
+    """Delete the partner's user and its queues: a queue nobody reads any
+    more would fill up with every event it is bound to."""
     user = brokerdefs.partner_user(name)
     if api.request("GET", f"users/{_q(user)}") is None:
         raise SystemExit(f"{user} does not exist")
     api.request("DELETE", f"users/{_q(user)}")
-    return {"partner": name, "user": user, "revoked": True}
+    prefix = f"partner.{name}."
+    queues = sorted(q["name"] for q in api.request("GET", f"queues/{_q(vhost)}") or []
+                    if q["name"].startswith(prefix))
+    for queue in queues:
+        api.request("DELETE", f"queues/{_q(vhost)}/{_q(queue)}")
+    return {"partner": name, "user": user, "revoked": True, "queues_deleted": queues}
 
 
 def main(argv=None) -> int:
@@ -104,8 +111,8 @@ def main(argv=None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     api = ManagementAPI(args.api, args.admin_user, password)
-    result = revoke(api, args.name) if args.revoke else provision(api, args.name, args.vhost,
-                                                                   args.rotate)
+    result = revoke(api, args.name, args.vhost) if args.revoke else provision(
+        api, args.name, args.vhost, args.rotate)
     print(json.dumps(result, indent=2))
     if not args.revoke:
         print("the password is shown only this once: hand it over now", file=sys.stderr)

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import pika
 import pytest
@@ -221,14 +222,26 @@ def test_a_partner_provisioned_through_the_management_api_gets_its_credentials_o
         assert refused(lambda: conn.channel().queue_bind(queue, "coalizione.events", "adhesion.#")) == 0
         assert refused(lambda: conn.channel().queue_bind(queue, "coalizione.events", "roster.#")) == 403
         assert refused(lambda: conn.channel().queue_declare("partner.other.x")) == 403
-        conn.channel().queue_delete(queue)
+        bounded = loaded.api.request("GET", f"queues/{quote(loaded.vhost, safe='')}/{queue}")
+        deadline = time.monotonic() + 15
+        while bounded.get("policy") != "partner-queues-bounded" and time.monotonic() < deadline:
+            time.sleep(0.5)  # policies apply asynchronously
+            bounded = loaded.api.request("GET",
+                                         f"queues/{quote(loaded.vhost, safe='')}/{queue}")
+        assert bounded.get("policy") == "partner-queues-bounded", bounded
+        assert bounded["effective_policy_definition"] == brokerdefs.PARTNER_QUEUE_LIMITS
         conn.close()
         rotated = run("--rotate")
         assert rotated.returncode == 0, rotated.stderr
         with pytest.raises(LOGIN_REFUSED):
             connect(loaded, credentials["user"], credentials["password"])
         connect(loaded, credentials["user"], json.loads(rotated.stdout)["password"]).close()
-        assert run("--revoke").returncode == 0
+        revoked = run("--revoke")
+        assert revoked.returncode == 0, revoked.stderr
+        assert json.loads(revoked.stdout)["queues_deleted"] == [queue]
+        left = loaded.api.request("GET", f"queues/{quote(loaded.vhost, safe='')}")
+        assert queue not in {q["name"] for q in left}, \
+            "a revoked partner's queue does not stay to fill up"
         assert run("--revoke").returncode != 0
     finally:
         try:
