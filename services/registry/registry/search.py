@@ -40,7 +40,7 @@ class Entry:
     name_key: str
     size: int                   # for ranking: newest population, else the counted one
     kind: str
-    region: str
+    regions: tuple[str, ...]    # folded: the whole name, and each language's ("Südtirol")
     province: str
     eligible: bool
 
@@ -54,9 +54,15 @@ class Filters:
 
     def admit(self, e: Entry) -> bool:
         return ((self.kind is None or e.kind == self.kind)
-                and (self.region is None or e.region == self.region)
+                and (self.region is None or self.region in e.regions)
                 and (self.province is None or e.province == self.province)
                 and (self.eligible is None or e.eligible == self.eligible))
+
+
+def _region_names(region: str) -> tuple[str, ...]:
+    """A bilingual region answers to its whole name and to each part:
+    "Trentino-Alto Adige/Südtirol", "Trentino-Alto Adige", "Südtirol"."""
+    return tuple(dict.fromkeys([fold(region), *(fold(p) for p in region.split("/") if p)]))
 
 
 def encode_cursor(key: tuple) -> str:
@@ -97,7 +103,8 @@ class Snapshot:
             size = doc.get("population_latest") or doc.get("population") or 0
             words = tuple(sorted(set(folded.split())))
             entry = Entry(doc, variants, words, folded, size, doc["kind"],
-                          fold(doc.get("region") or ""), (doc.get("province") or "").upper(),
+                          _region_names(doc.get("region") or ""),
+                          (doc.get("province") or "").upper(),
                           bool(doc["eligible"]))
             self.entries.append(entry)
             self.by_code[doc["code"]] = entry

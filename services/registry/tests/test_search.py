@@ -57,6 +57,18 @@ def test_filters_combine_with_the_query():
     assert names(SMALL.search("", Filters(region="emilia romagna"))[0]) == ["Forlì"]
 
 
+def test_a_bilingual_region_answers_to_either_name_and_to_both():
+    bz = Snapshot([doc("1", "Bolzano/Bozen", 100000, region="Trentino-Alto Adige/Südtirol",
+                       province="BZ"),
+                   doc("2", "Aosta", 34000, region="Valle d'Aosta/Vallée d'Aoste", province="AO"),
+                   doc("3", "Forlì", 116000, region="Emilia-Romagna", province="FC")])
+    for region in ("trentino alto adige sudtirol", "trentino alto adige", "sudtirol"):
+        assert names(bz.search("", Filters(region=region))[0]) == ["Bolzano/Bozen"], region
+    for region in ("valle d aosta", "vallee d aoste"):
+        assert names(bz.search("", Filters(region=region))[0]) == ["Aosta"], region
+    assert bz.search("", Filters(region="emilia"))[0] == []
+
+
 @pytest.mark.parametrize("q", ["", "s", "san", "r", "roma", "santa m"])
 def test_pages_follow_each_other_without_gaps_or_repeats(shared_registry, q):
     snapshot = shared_registry.search.snapshot()
