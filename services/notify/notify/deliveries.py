@@ -86,7 +86,9 @@ def queue(session: Session, runtime, *, occasion: str, event_id: str, template: 
         return None
     config = runtime.notify
     now = runtime.clock.now()
-    rendered = render(template, {**context, "recipient": recipient})
+    # Every message may point to the public site and name the edition's deadline.
+    rendered = render(template, {"site_url": config.public_base_url, "deadline": config.deadline,
+                                 **context, "recipient": recipient})
     mid = message_id(did, config.message_id_domain)
     files = attachments() if callable(attachments) else attachments
     message = assemble(rendered, sender=config.mail_from, to_name=recipient.name,

@@ -103,6 +103,8 @@ def test_changes_and_withdrawal_have_their_receipts(notify):
                         "Adesione del Comune di Forlì ritirata"]
     updated = notify.transport.to(body.contact["email"])[1]
     assert "Nuovo Verdi" in updated.get_body(("plain",)).get_content()
+    withdrawn = notify.transport.to(body.contact["email"])[2].get_body(("plain",)).get_content()
+    assert f"{notify.notify.public_base_url}/" in withdrawn and "30 giugno 2017" in withdrawn
     assert "scheda-di-adesione.pdf" in attachments(updated)
     assert notify.transport.to("nuovo@comune.example.it") == []
 

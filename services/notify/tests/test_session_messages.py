@@ -54,7 +54,7 @@ def test_a_local_day_invites_each_participant_and_gives_the_contact_the_overview
         [message] = notify.transport.to(person["email"])
         assert message["Subject"] == "Invito alla giornata formativa CO-AliZIONE di lunedì 10 luglio 2017"
         text = text_of(message)
-        assert f"Gentile {person['name']}" in text
+        assert f"Gentile {person['name']}" in text and "Se non puoi partecipare" in text
         assert "dalle 09:00 alle 17:00" in text and "Sala del Consiglio, Piazza Saffi 8, Forlì" in text
         calendar, event = ics_event(message)
         assert str(calendar["method"]) == "REQUEST"
@@ -71,6 +71,7 @@ def test_a_local_day_invites_each_participant_and_gives_the_contact_the_overview
         "the contact organises: the day for information, not an invitation to answer"
     text = text_of(overview)
     assert all(p["name"] in text for p in invited)
+    assert f"Per cambiare i partecipanti: {body.manage_url}" in text
     assert body.participants[2]["name"] not in text
     assert len(notify.transport.sent) == 3
 

@@ -8,7 +8,13 @@ from .guard import bp, call, failure, fetch, record, requires, segment
 
 STATE = {"queued": "In coda", "retry": "Nuovo tentativo", "sending": "In invio",
          "sent": "Inviata", "failed": "Non recapitata"}
-TEMPLATES = {"confirmation_request": "Richiesta di conferma", "certificate": "Attestato"}
+TEMPLATES = {"confirmation_request": "Richiesta di conferma",
+             "adhesion_confirmed": "Adesione confermata", "adhesion_updated": "Adesione modificata",
+             "adhesion_withdrawn": "Adesione ritirata", "deadline_reminder": "Promemoria scadenza",
+             "invitation_local_day": "Invito alla giornata locale",
+             "invitation_webinar": "Invito al webinar", "session_reminder": "Promemoria incontro",
+             "session_rescheduled": "Incontro spostato", "session_cancelled": "Incontro annullato",
+             "assignment_cancelled": "Partecipazione annullata", "certificate": "Attestato"}
 
 
 @bp.get("/invii")
@@ -19,7 +25,8 @@ def deliveries():
               "cursor": request.args.get("cursor", "")}
     found = fetch("notify", "/deliveries", {"items": [], "next": None}, params=params) or {}
     return render_template("deliveries.html", items=found.get("items", []),
-                           next=found.get("next"), state=state, states=STATE)
+                           next=found.get("next"), state=state, states=STATE,
+                           templates=TEMPLATES)
 
 
 @bp.post("/invii/<delivery_id>/reinvia")
