@@ -196,3 +196,22 @@ def test_every_console_page_renders(planned):
     for fmt, magic in (("csv", b"\xef\xbb\xbf"), ("xlsx", b"PK"), ("pdf", b"%PDF")):
         response = platform.client.get(f"/ops/indicatori.{fmt}")
         assert response.status_code == 200 and response.data.startswith(magic), fmt
+    missing = platform.client.get("/ops/adesioni/00000000-0000-0000-0000-000000000000")
+    text = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "Adesione non trovata" in text
+    assert 'class="alert alert-danger"' not in text, "said once, not also as an error"
+    gateway = platform.system.runtimes["console"].gateway
+    real = gateway.call
+
+    def unreachable(method, service, path, **kwargs):
+        if service == "scheduling":
+            from console.gateway import ServiceError
+            raise ServiceError(service, 0, {"title": "down", "detail": "connection refused"})
+        return real(method, service, path, **kwargs)
+
+    gateway.call = unreachable
+    try:
+        down = platform.client.get(f"/ops/piano/{session_id}")
+    finally:
+        gateway.call = real
+    assert down.status_code == 502 and "non risponde" in down.get_data(as_text=True)

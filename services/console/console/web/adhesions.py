@@ -5,7 +5,7 @@ from flask import Response, abort, flash, render_template, request
 
 from ..gateway import ServiceError
 from .dashboard import KINDS, STATUSES
-from .guard import bp, call, failure, fetch, not_found, record, requires, segment
+from .guard import bp, call, failure, fetch, fetch_one, record, requires, segment
 
 FILTERS = ("q", "status", "region", "province", "kind")
 REGIONS = ("Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna",
@@ -51,9 +51,10 @@ def export_adhesions(fmt: str):
 @bp.get("/adesioni/<adhesion_id>")
 @requires("viewer")
 def adhesion(adhesion_id: str):
-    found = fetch("enrolment", f"/adhesions/{segment(adhesion_id)}")
+    found, page = fetch_one("enrolment", f"/adhesions/{segment(adhesion_id)}",
+                            "Adesione non trovata", "Nessuna adesione con questo identificativo.")
     if found is None:
-        return not_found("Adesione non trovata", "Nessuna adesione con questo identificativo.")
+        return page
     deliveries = fetch("notify", "/deliveries", {"items": []},
                        params={"adhesion_id": adhesion_id}) or {"items": []}
     record("view-adhesion", f"enrolment:adhesion:{adhesion_id}")

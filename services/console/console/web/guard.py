@@ -104,6 +104,18 @@ def not_found(title: str, message: str):
     return render_template("message.html", title=title, message=message), 404
 
 
+def fetch_one(service: str, path: str, title: str, message: str):
+    """GET one record: (its JSON, None), or (None, the page to show): "not
+    found" only when the service says so, else why it failed (502)."""
+    try:
+        return call("GET", service, path).json(), None
+    except ServiceError as exc:
+        if exc.status == 404:
+            return None, not_found(title, message)
+        return None, (render_template("message.html", title="Servizio non disponibile",
+                                      message=failure(exc)), 502)
+
+
 def call(method: str, service: str, path: str, **kwargs):
     """Ask a service in the signed-in user's name; the reply, or raise
     :class:`ServiceError`."""
@@ -126,12 +138,22 @@ def fetch(service: str, path: str, default=None, **kwargs):
         return default
 
 
+_REFUSALS = {400: "richiesta non valida", 401: "accesso non autorizzato",
+             403: "operazione non consentita al tuo ruolo", 404: "elemento non trovato",
+             409: "lo stato è cambiato nel frattempo: ricarica la pagina",
+             413: "dati troppo grandi", 422: "dati non validi",
+             503: "servizio momentaneamente non disponibile"}
+
+
 def failure(exc: ServiceError) -> str:
+    """Why a service said no, in Italian: the enrolment's own words (it
+    speaks Italian), the others' by status (their details are English)."""
     name = SERVICE_NAMES.get(exc.service, exc.service)
     if exc.status == 0:
         return f"Il servizio {name} non risponde: riprova fra qualche minuto."
-    detail = f" ({exc.detail})" if exc.detail else ""
-    return f"Il servizio {name} ha rifiutato la richiesta: errore {exc.status}{detail}."
+    reason = _REFUSALS.get(exc.status, f"errore {exc.status}")
+    detail = f": {exc.detail}" if exc.detail and exc.service == "enrolment" else ""
+    return f"Il servizio {name} ha rifiutato la richiesta ({reason}){detail}."
 
 
 def record(action: str, target: str, **detail) -> None:

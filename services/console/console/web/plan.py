@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..gateway import ServiceError
-from .guard import (bp, call, failure, fetch, filename_part, not_found, record, requires,
+from .guard import (bp, call, failure, fetch, fetch_one, filename_part, record, requires,
                     segment)
 
 KIND = {"in_person": "Giornata in presenza", "webinar": "Webinar"}
@@ -28,9 +28,10 @@ def plan():
 @bp.get("/piano/<session_id>")
 @requires("viewer")
 def session_page(session_id: str):
-    found = fetch("scheduling", f"/sessions/{segment(session_id)}")
+    found, page = fetch_one("scheduling", f"/sessions/{segment(session_id)}",
+                            "Sessione non trovata", "Nessuna sessione con questo identificativo.")
     if found is None:
-        return not_found("Sessione non trovata", "Nessuna sessione con questo identificativo.")
+        return page
     people = (fetch("scheduling", f"/sessions/{segment(session_id)}/participants", {"items": []})
               or {}).get("items", [])
     certificates = (fetch("scheduling", "/certificates", {"items": []},
