@@ -193,6 +193,11 @@ def test_every_console_page_renders(planned):
         assert 'class="alert alert-danger"' not in page, (path, page)
     dashboard = platform.client.get("/ops/").get_data(as_text=True)
     assert "<svg" in dashboard and "scadenza 30/06/2017" in dashboard
+    trail = platform.client.get("/ops/registro-accessi").get_data(as_text=True)
+    assert "<td>Accesso</td>" in trail and "<td>Operatore</td>" in trail
+    assert "<td>login</td>" not in trail
+    only = platform.client.get("/ops/registro-accessi?action=login").get_data(as_text=True)
+    assert '<option value="login" selected>Accesso</option>' in only
     for fmt, magic in (("csv", b"\xef\xbb\xbf"), ("xlsx", b"PK"), ("pdf", b"%PDF")):
         response = platform.client.get(f"/ops/indicatori.{fmt}")
         assert response.status_code == 200 and response.data.startswith(magic), fmt

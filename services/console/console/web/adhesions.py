@@ -5,6 +5,7 @@ from flask import Response, abort, flash, render_template, request
 
 from ..gateway import ServiceError
 from .dashboard import KINDS, STATUSES
+from .deliveries import STATE, TEMPLATES
 from .guard import bp, call, failure, fetch, fetch_one, record, requires, segment
 
 FILTERS = ("q", "status", "region", "province", "kind")
@@ -58,5 +59,8 @@ def adhesion(adhesion_id: str):
     deliveries = fetch("notify", "/deliveries", {"items": []},
                        params={"adhesion_id": adhesion_id}) or {"items": []}
     record("view-adhesion", f"enrolment:adhesion:{adhesion_id}")
+    catalogue = (fetch("enrolment", "/topics", {"items": []}) or {}).get("items", [])
     return render_template("adhesion.html", a=found, statuses=STATUSES, kinds=KINDS,
-                           deliveries=deliveries.get("items", []))
+                           deliveries=deliveries.get("items", []),
+                           topics={t["id"]: t["title"] for t in catalogue},
+                           templates=TEMPLATES, states=STATE)

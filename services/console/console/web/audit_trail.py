@@ -7,6 +7,16 @@ from .. import audit
 from .guard import bp, runtime, requires
 
 PAGE = 100
+ACTIONS = {"login": "Accesso", "login-refused": "Accesso rifiutato", "logout": "Uscita",
+           "view-adhesions": "Elenco adesioni", "view-adhesion": "Scheda di un'adesione",
+           "export-adhesions": "Esportazione adesioni", "view-session": "Sessione",
+           "mark-attendance": "Presenze", "issue-certificates": "Emissione attestati",
+           "view-certificates": "Attestati", "download-register": "Registro presenze",
+           "export-indicators": "Esportazione indicatori", "resend-delivery": "Nuovo invio",
+           "replay-dead-letters": "Rielaborazione messaggi in errore",
+           "view-person": "Ricerca dati personali", "export-person": "Esportazione dati personali",
+           "erase-person": "Cancellazione dati personali"}
+ROLES = {"operator": "Operatore", "viewer": "Consultazione"}
 
 
 @bp.get("/registro-accessi")
@@ -19,4 +29,5 @@ def audit_log():
     rows, total = audit.entries(runtime(), actor=actor, action=action, limit=PAGE,
                                 offset=(page - 1) * PAGE)
     return render_template("audit.html", rows=rows, total=total, page=page,
-                           pages=max((total + PAGE - 1) // PAGE, 1), actor=actor, action=action)
+                           pages=max((total + PAGE - 1) // PAGE, 1), actor=actor, action=action,
+                           actions=ACTIONS, roles=ROLES)
