@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from coalizione_common.runtime import ServiceRuntime
 
 from . import events, tokens
+from .adapters import repository as repo
 from .adapters.orm import adhesions, people
 from .domain.errors import PersonNotFound
 from .edition import EDITIONS
@@ -39,9 +40,7 @@ def erase_people(runtime: ServiceRuntime, session: Session, adhesion_id: str,
     working. On PostgreSQL the adhesion is locked first, as every change
     of it does: an erasure waits for a change in flight (which deletes and
     inserts its people again) instead of missing its rows or deadlocking."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(adhesions.c.id).where(adhesions.c.id == adhesion_id)
-                        .with_for_update())
+    repo.lock_adhesion(session, adhesion_id)
     now = runtime.clock.now()
     statement = update(people).where(people.c.adhesion_id == adhesion_id,
                                      people.c.erased_at.is_(None))

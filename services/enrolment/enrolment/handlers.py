@@ -121,14 +121,8 @@ def _already_enrolled(entity) -> AlreadyEnrolled:
                            entity_code=entity.code)
 
 
-def _locks(session: Session) -> bool:
-    """Whether rows are locked with SELECT ... FOR UPDATE (PostgreSQL); on
-    SQLite, BEGIN IMMEDIATE already serialises every writer."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _load(session: Session, adhesion_id: str, lock: bool = True) -> dict:
-    adhesion = repo.load(session, adhesion_id, lock=lock and _locks(session))
+    adhesion = repo.load(session, adhesion_id, lock=lock and repo.locks_rows(session))
     if adhesion is None:
         raise AdhesionNotFound("Nessuna adesione con questo identificativo.")
     return adhesion
@@ -232,7 +226,7 @@ def request_confirmation(runtime: ServiceRuntime, adhesion_id: str) -> bool:
     send it to (the contact's data were erased). The adhesion is locked
     first: a confirmation or withdrawal in flight must not get a new link."""
     with Session(runtime.engine) as session, session.begin():
-        adhesion = repo.load(session, adhesion_id, lock=_locks(session))
+        adhesion = repo.load(session, adhesion_id, lock=repo.locks_rows(session))
         now = runtime.clock.now()
         if adhesion is None or adhesion["status"] != "pending_confirmation" \
                 or not (adhesion["contact"] or {}).get("email"):

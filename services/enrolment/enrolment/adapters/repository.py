@@ -10,6 +10,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from coalizione_common.db import is_postgres
+
 from ..domain.text import fold
 from .orm import ACTIVE, adhesions, entities, people
 
@@ -118,6 +120,20 @@ def write_people(session: Session, adhesion_id: str, contact: dict | None,
              "kind": "participant", "position": i, "name": p["name"], "role": p["role"],
              "email": p["email"], "phone": None, "office": p["office"]}
             for i, p in enumerate(participants)])
+
+
+def locks_rows(session: Session) -> bool:
+    """Whether rows are locked with SELECT ... FOR UPDATE (PostgreSQL); on
+    SQLite, BEGIN IMMEDIATE already serialises every writer."""
+    return is_postgres(session.get_bind())
+
+
+def lock_adhesion(session: Session, adhesion_id: str) -> None:
+    """Lock the adhesion's row, as every change of it does (see
+    :func:`locks_rows`)."""
+    if locks_rows(session):
+        session.execute(select(adhesions.c.id).where(adhesions.c.id == adhesion_id)
+                        .with_for_update())
 
 
 def load(session: Session, adhesion_id: str, lock: bool = False) -> dict | None:
