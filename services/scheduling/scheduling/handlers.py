@@ -19,7 +19,7 @@ from .adapters.orm import (adhesions, assignments, attendance, certificates, ent
                            venues, waiting_list)
 from .domain.dates import is_working_date
 from .domain.webinars import ROME
-from .planning import Proposal, propose
+from .planning import Proposal, local_day_title, propose
 
 
 class NotFound(Problem):
@@ -174,7 +174,7 @@ def _create_assignments(runtime, session: Session, pairs: list[tuple[str, dict]]
     now = runtime.clock.now()
     rows = [{"id": str(uuid.uuid4()), "session_id": session_id,
              "adhesion_id": adhesion["adhesion_id"], "entity_code": adhesion["entity_code"],
-             "participant_ids": [p["id"] for p in adhesion["participants"]],
+             "participant_ids": _ids(adhesion["participants"]),
              "headcount": max(1, adhesion["headcount"]), "status": "active", "pinned": pinned,
              "created_at": now, "cancelled_at": None} for session_id, adhesion in pairs]
     if rows:
@@ -193,7 +193,7 @@ def _cancel_assignment(runtime, session: Session, row: dict) -> None:
 def _update_assignment(runtime, session: Session, row: dict, adhesion: dict) -> None:
     """The body's people changed: the assignment keeps its id and names
     the new ones; ``assignment.updated`` carries the previous ids too."""
-    ids = [p["id"] for p in adhesion["participants"]]
+    ids = _ids(adhesion["participants"])
     session.execute(update(assignments).where(assignments.c.id == row["id"]).values(
         participant_ids=ids, headcount=max(1, adhesion["headcount"])))
     runtime.emit(session, "assignment.updated", row["adhesion_id"],
@@ -375,10 +375,10 @@ def reschedule(runtime, session: Session, session_id: str, starts_at: datetime,
         changes.update(venue_code=venue.get("entity_code") or row["venue_code"],
                        venue_name=venue.get("name") or row["venue_name"],
                        venue_address=venue.get("address") or row["venue_address"])
-        # The title names the place (planning.py), and the coordinates
-        # serve later plans: both follow the venue.
-        if row["title"] == f"Giornata formativa locale - {row['venue_address']}":
-            changes["title"] = f"Giornata formativa locale - {changes['venue_address']}"
+        # The title names the place, and the coordinates serve later
+        # plans: both follow the venue (a title an operator chose stays).
+        if row["title"] == local_day_title(row["venue_address"]):
+            changes["title"] = local_day_title(changes["venue_address"])
         if changes["venue_code"] != row["venue_code"]:
             place = session.execute(select(entities.c.lat, entities.c.lon).where(
                 entities.c.code == changes["venue_code"])).first()

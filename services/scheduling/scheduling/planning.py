@@ -234,7 +234,7 @@ def _date_new_days(db, config, days: list[Day], existing: list[dict], start: dat
         for day, when in zip(region_days, dates[region]):
             venue = _venue_doc(db, day.venue)
             starts_at, ends_at = _local_times(when, config)
-            session = NewSession("in_person", f"Giornata formativa locale - {venue['address']}",
+            session = NewSession("in_person", local_day_title(venue["address"]),
                                  starts_at, ends_at, day.venue.capacity, region=region,
                                  venue=venue | {"lat": day.venue.lat, "lon": day.venue.lon})
             created.append(session)
@@ -242,6 +242,11 @@ def _date_new_days(db, config, days: list[Day], existing: list[dict], start: dat
                 placements.append((session.id, body.key))
                 local_day[body.key] = when
     return created
+
+
+def local_day_title(address: str) -> str:
+    """A local day is named after its place (a new venue renames it)."""
+    return f"Giornata formativa locale - {address}"
 
 
 def _rome_date(instant: datetime) -> date:
