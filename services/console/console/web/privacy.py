@@ -64,16 +64,15 @@ def privacy_search():
     email = request.form.get("email", "").strip()
     if not EMAIL.match(email):
         return _page(email, error=INVALID, status=422)
-    found = _held(email)
+    found = _shown(email)
     for problem in found["errors"]:
         flash(problem, "error")
-    record("view-person", _target(found), matches=len(found["enrolment"]))
     return _page(email, found)
 
 
 def _shown(email: str) -> dict:
-    """What the services hold about ``email``, looked up to be shown
-    again (a refused erasure): recorded as a view like a search."""
+    """What the services hold about ``email``, looked up to be shown (a
+    search, a refused erasure): recorded as a view."""
     found = _held(email)
     record("view-person", _target(found), matches=len(found["enrolment"]))
     return found

@@ -68,11 +68,11 @@ def render(template: str, status: int = 200, headers: dict | None = None, **cont
     clock = runtime().clock
     context.setdefault("page_title", "Scheda di adesione")
     settings = runtime().enrolment
-    context.setdefault("privacy_contact", settings.privacy_contact)
-    context.setdefault("dpo_contact", settings.dpo_contact)
     body = render_template(template, edition=CURRENT, csrf_token=csrf_token(),
                            honeypot=HONEYPOT, simulated_now=clock.now() if clock.pinned else None,
-                           italian_date=italian_date, enrolment_open=is_open(), **context)
+                           italian_date=italian_date, enrolment_open=is_open(),
+                           privacy_contact=settings.privacy_contact,
+                           dpo_contact=settings.dpo_contact, **context)
     return body, status, {
         "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
