@@ -7,12 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coalizione_common.db import upsert
 from coalizione_common.envelope import Envelope
+from coalizione_common import replica
 from coalizione_common.outbox import add_to_outbox
 from coalizione_common.runtime import ServiceRuntime
 
@@ -262,19 +262,6 @@ def replicate_entity(runtime: ServiceRuntime, session: Session, envelope: Envelo
 
 
 def request_resync_if_empty(runtime: ServiceRuntime) -> bool:
-    """Ask the registry for every entity when the replica is empty, at most
-    once per ``resync_interval`` (the worker checks periodically, so a first
-    start that the registry is already filling asks for nothing)."""
-    now = runtime.clock.now()
-    with Session(runtime.engine) as session, session.begin():
-        if session.execute(select(exists().where(entities.c.code.isnot(None)))).scalar():
-            return False
-        last = session.execute(select(func.max(runtime.outbox.c.created_at)).where(
-            runtime.outbox.c.type == "registry.resync.requested")).scalar()
-        if last is not None:
-            if last.tzinfo is None:
-                last = last.replace(tzinfo=now.tzinfo)
-            if now - last < timedelta(seconds=_settings(runtime).resync_interval):
-                return False
-        runtime.emit(session, "registry.resync.requested", None, {"requested_by": "enrolment"})
-    return True
+    """Ask the registry for every entity while the replica is empty, at
+    most once per ``resync_interval`` (see :mod:`coalizione_common.replica`)."""
+    return replica.request_resync_if_empty(runtime, entities, _settings(runtime).resync_interval)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from coalizione_common.config import ServiceSettings
-from coalizione_common.runtime import ServiceRuntime
+from coalizione_common.replica import request_resync_if_empty
+from coalizione_common.runtime import PeriodicJob, ServiceRuntime
 
 from . import consumers
-from .adapters.orm import metadata
+from .adapters.orm import entities, metadata
 from .config import PlanningConfig
 
 
@@ -17,6 +18,9 @@ def build_runtime(settings: ServiceSettings | None = None, planning: PlanningCon
                              Path(__file__).parent / "migrations", **kwargs)
     runtime.planning = planning or PlanningConfig.from_env(environ)
     runtime.subscriptions.extend(consumers.subscriptions(runtime))
+    runtime.periodic.append(PeriodicJob("resync", runtime.planning.resync_check, lambda:
+                                        request_resync_if_empty(runtime, entities,
+                                                                runtime.planning.resync_interval)))
     return runtime
 
 

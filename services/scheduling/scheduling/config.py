@@ -47,6 +47,10 @@ class PlanningConfig:
     webinar_parallel: int = 2
     join_url_base: str = "https://webinar.coalizione.example/s/"
     topic_titles: dict = field(default_factory=lambda: dict(TOPIC_TITLES_2017))
+    # How often the worker looks for an empty entity replica, and the least
+    # time between two resync requests (coalizione_common.replica).
+    resync_check: float = 15.0
+    resync_interval: float = 600.0
 
     def topic_title(self, topic: str) -> str:
         return self.topic_titles.get(topic, topic)
@@ -78,4 +82,6 @@ class PlanningConfig:
             webinar_parallel=get("WEBINAR_PARALLEL", int, default.webinar_parallel),
             join_url_base=get("JOIN_URL_BASE", str, default.join_url_base),
             topic_titles=get("TOPIC_TITLES", json.loads, default.topic_titles),
+            resync_check=get("RESYNC_CHECK_SECONDS", float, default.resync_check),
+            resync_interval=get("RESYNC_INTERVAL_SECONDS", float, default.resync_interval),
         )

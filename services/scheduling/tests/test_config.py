@@ -15,3 +15,7 @@ def test_settings_come_from_the_environment_with_the_2017_defaults():
                                       "SCHEDULING_TOPIC_TITLES": '{"nuovo": "Tema nuovo"}'})
     assert custom.day_capacity == 40 and custom.webinar_times == (time(9, 30), time(14, 0))
     assert custom.topic_title("nuovo") == "Tema nuovo"
+    assert (default.resync_check, default.resync_interval) == (15.0, 600.0)
+    resync = PlanningConfig.from_env({"SCHEDULING_RESYNC_CHECK_SECONDS": "5",
+                                      "SCHEDULING_RESYNC_INTERVAL_SECONDS": "60"})
+    assert (resync.resync_check, resync.resync_interval) == (5.0, 60.0)

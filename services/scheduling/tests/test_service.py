@@ -515,3 +515,17 @@ def test_malformed_requests_are_problems_not_errors(service):
     assert not_an_object.status_code == 400
     spec = service.get("/api/scheduling/v1/openapi.json").json
     assert "400" in spec["paths"]["/api/scheduling/v1/plans/propose"]["post"]["responses"]
+
+
+def test_an_empty_view_of_the_bodies_asks_the_registry_for_a_resync(tmp_path, rows):
+    runtime = build_service("scheduling", tmp_path, now="2017-06-20T08:00:00Z")
+    job = next(j for j in runtime.periodic if j.name == "resync")
+    job.run()
+    job.run()
+    assert [e["data"] for e in outbox(runtime, "registry.resync.requested")] == [
+        {"requested_by": "scheduling"}]
+    runtime.planning = dataclasses.replace(runtime.planning, resync_interval=0)
+    deliver(runtime, entity_upserted(rows[0]))
+    job.run()
+    assert len(outbox(runtime, "registry.resync.requested")) == 1
+
