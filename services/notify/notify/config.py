@@ -54,6 +54,9 @@ class NotifyConfig:
     deadline_reminder_days: float = 7.0
     retention_days: float = 365.0
     public_base_url: str = "http://127.0.0.1:8000"
+    # How to reach the programme office (e-mail, phone), which messages name
+    # where they say to write to it; empty: they name no address.
+    office_contact: str = ""
     fault: str = ""
 
     @property
@@ -104,6 +107,7 @@ class NotifyConfig:
                                           defaults.deadline_reminder_days),
             retention_days=number("NOTIFY_RETENTION_DAYS", defaults.retention_days),
             public_base_url=public_base_url(env),
+            office_contact=(env.get("NOTIFY_OFFICE_CONTACT") or "").strip(),
             fault=env.get("NOTIFY_FAULT", ""),
         )
 

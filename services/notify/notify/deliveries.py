@@ -86,8 +86,10 @@ def queue(session: Session, runtime, *, occasion: str, event_id: str, template: 
         return None
     config = runtime.notify
     now = runtime.clock.now()
-    # Every message may point to the public site and name the edition's deadline.
+    # Every message may point to the public site and the programme office
+    # and name the edition's deadline.
     rendered = render(template, {"site_url": config.public_base_url, "deadline": config.deadline,
+                                 "office_contact": config.office_contact,
                                  **context, "recipient": recipient})
     mid = message_id(did, config.message_id_domain)
     files = attachments() if callable(attachments) else attachments

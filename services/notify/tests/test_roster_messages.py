@@ -109,6 +109,26 @@ def test_changes_and_withdrawal_have_their_receipts(notify):
     assert notify.transport.to("nuovo@comune.example.it") == []
 
 
+
+def test_messages_give_the_programme_office_contact_where_they_send_the_reader_to_it(notify):
+    import dataclasses
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    notify.notify = dataclasses.replace(notify.notify,
+                                        office_contact="segreteria@coalizione.example, 06 1234567")
+    body.participants.pop()
+    notify.handle(body.roster("updated"))
+    notify.send_all()
+    confirmed, updated = notify.transport.to(body.contact["email"])
+    for part in ("plain", "html"):
+        text = updated.get_body((part,)).get_content()
+        assert ("scrivi subito alla segreteria del programma "
+                "(segreteria@coalizione.example, 06 1234567).") in text
+        assert "Per domande scrivi alla segreteria del programma: segreteria@" in text
+    plain = confirmed.get_body(("plain",)).get_content()
+    assert "Per domande" not in plain and "()" not in plain
+    assert plain.rstrip().endswith("non rispondere a questo indirizzo.")
+
 def test_adhesion_events_without_personal_data_send_nothing(notify):
     body = Body()
     notify.handle(body.adhesion("submitted"))
