@@ -49,13 +49,6 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    # Plan every execution for the table as it is. psycopg prepares a
-    # statement on the server from its fifth run, and PostgreSQL then keeps
-    # one generic plan, made while a fresh database's tables were empty,
-    # until the next ANALYZE: the relay's and the sender's polls then read
-    # the whole outbox or delivery log, everything ever sent included.
-    kwargs.setdefault("connect_args", {}).setdefault(
-        "options", "-c plan_cache_mode=force_custom_plan")
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
