@@ -180,6 +180,14 @@ def test_attendance_certificates_and_their_verification(planned):
     actions = [r["action"] for r in _audit(platform)]
     assert {"mark-attendance", "issue-certificates", "download-register"} <= set(actions)
 
+    corrected = platform.client.post(f"/ops/piano/{session_id}/presenze", data={
+        "csrf_token": csrf, "participant_id": ids, "present": []})
+    assert corrected.status_code == 302
+    page = platform.client.get(f"/ops/piano/{session_id}").get_data(as_text=True)
+    assert "revocato il" in page and "presenza corretta" in page
+    revoked = platform.client.get(f"/verifica/{certificate['code']}").get_data(as_text=True)
+    assert "Attestato revocato" in revoked and "Attestato valido" not in revoked
+
 
 def test_every_console_page_renders(planned):
     platform, _, session_id = planned

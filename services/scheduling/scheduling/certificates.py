@@ -6,7 +6,9 @@ and verifiable by their code at ``/verifica/<code>``.
 A person has one current certificate. Issuing again after they attended
 more sessions (a webinar after the local day) gives them a new one that
 covers everything; the old one is then *superseded* (its page says so) and
-the new one is mailed."""
+the new one is mailed. A presence corrected to an absence *revokes* the
+current certificate that lists that session (``roster.certificate.revoked``;
+its page says so); issuing again then covers what the person did attend."""
 from __future__ import annotations
 
 import uuid
@@ -22,6 +24,7 @@ from .handlers import NotFound, get_session
 from .rosters import people_of
 
 EVENT = "roster.certificate.issued"
+REVOKED = "roster.certificate.revoked"
 
 
 
@@ -71,7 +74,8 @@ def issue(runtime, session: Session, session_id: str | None = None,
              if pid in people and people[pid]["role"]}
     current = {row["participant_id"]: dict(row) for row in session.execute(
         select(certificates).where(certificates.c.participant_id.in_(scope),
-                                   certificates.c.superseded_by.is_(None))).mappings()
+                                   certificates.c.superseded_by.is_(None),
+                                   certificates.c.revoked_at.is_(None))).mappings()
                } if scope else {}
     now = runtime.clock.now()
     issued, up_to_date = [], 0
@@ -103,6 +107,33 @@ def issue(runtime, session: Session, session_id: str | None = None,
     return issued, up_to_date
 
 
+def revoke_for_absences(runtime, session: Session, session_id: str,
+                        absent: list[str]) -> list[dict]:
+    """Revoke the current certificate of each of ``absent`` (participants
+    just marked absent at ``session_id``) that lists that session, and
+    announce it; returns the revoked certificates."""
+    if not absent:
+        return []
+    rows = [dict(r) for r in session.execute(select(certificates).where(
+        certificates.c.participant_id.in_(absent), certificates.c.superseded_by.is_(None),
+        certificates.c.revoked_at.is_(None))).mappings()]
+    now = runtime.clock.now()
+    revoked = []
+    for row in rows:
+        if not any(s["session_id"] == session_id for s in row["sessions"]):
+            continue
+        session.execute(update(certificates).where(certificates.c.id == row["id"])
+                        .values(revoked_at=now))
+        row["revoked_at"] = now
+        runtime.emit(session, REVOKED, row["adhesion_id"], {
+            "certificate_id": row["id"], "code": row["code"], "adhesion_id": row["adhesion_id"],
+            "entity_code": row["entity_code"], "participant_id": row["participant_id"],
+            "session_id": session_id, "reason": "attendance-corrected",
+            "revoked_at": format_instant(now)})
+        revoked.append(row)
+    return revoked
+
+
 def _unused_code(session: Session) -> str:
     while True:
         code = new_code()
@@ -128,14 +159,16 @@ def view(row: dict) -> dict:
             "entity_name": row["entity_name"], "hours": row["hours"],
             "sessions": list(row["sessions"]), "issued_at": format_instant(row["issued_at"]),
             "verify_path": verify_path(row["code"]),
-            "superseded_by": row.get("superseded_by"), "replaces": row.get("replaces")}
+            "superseded_by": row.get("superseded_by"), "replaces": row.get("replaces"),
+            "revoked_at": format_instant(row["revoked_at"]) if row.get("revoked_at") else None}
 
 
 def verification(row: dict) -> dict:
     """What anyone holding the code may read: a superseded certificate is
-    no longer valid (its holder has a newer one, which is not named)."""
-    return {"valid": row.get("superseded_by") is None,
-            "superseded": row.get("superseded_by") is not None,
+    no longer valid (its holder has a newer one, which is not named), nor is
+    a revoked one."""
+    superseded, revoked = row.get("superseded_by") is not None, row.get("revoked_at") is not None
+    return {"valid": not (superseded or revoked), "superseded": superseded, "revoked": revoked,
             "code": row["code"], "holder_name": row["holder_name"],
             "erased": row["erased"], "entity_name": row["entity_name"], "role": row["role"],
             "hours": row["hours"], "sessions": list(row["sessions"]),

@@ -124,8 +124,8 @@ def test_anyone_checks_a_code_in_json_or_on_the_public_page(edition):
     typed = code.replace("-", "").lower()
     checked = edition.get(f"/certificates/verify/{typed}")
     assert checked.status_code == 200
-    assert checked.json == {"valid": True, "superseded": False, "code": code, "holder_name": person["name"],
-                            "erased": False, "entity_name": person["entity_name"],
+    assert checked.json == {"valid": True, "superseded": False, "revoked": False, "code": code,
+                            "holder_name": person["name"], "erased": False, "entity_name": person["entity_name"],
                             "role": person["role"], "hours": certificate["hours"],
                             "sessions": certificate["sessions"],
                             "issued_at": certificate["issued_at"]}
@@ -183,3 +183,42 @@ def test_a_person_who_attends_more_later_gets_a_new_certificate_that_supersedes_
 
     again = edition.post("/certificates", headers=edition.operator, json={}).json
     assert [c for c in again["issued"] if c["participant_id"] == pid] == []
+
+
+def test_a_presence_corrected_to_an_absence_revokes_the_certificate_that_lists_it(edition):
+    [day] = edition.of_kind("in_person")
+    webinar = next(w for w in edition.of_kind("webinar") if edition.members(w["id"]))
+    both = edition.members(webinar["id"])[0]
+    only_day = next(pid for pid in edition.members(day["id"]) if pid != both)
+    edition.mark(day["id"], {both: True, only_day: True})
+    edition.mark(webinar["id"], {both: True})
+    issued = {c["participant_id"]: c for c in edition.post(
+        "/certificates", headers=edition.operator, json={}).json["issued"]}
+
+    edition.mark(day["id"], {both: False, only_day: False})
+    revoked = outbox(edition.runtime, "roster.certificate.revoked")
+    assert sorted(e["data"]["certificate_id"] for e in revoked) == sorted(
+        issued[pid]["id"] for pid in (both, only_day))
+    assert all(problems(e) == [] for e in revoked)
+    event = next(e for e in revoked if e["data"]["participant_id"] == both)
+    assert event["subject"] == issued[both]["adhesion_id"]
+    assert (event["data"]["session_id"], event["data"]["reason"]) == (day["id"],
+                                                                      "attendance-corrected")
+    for pid in (both, only_day):
+        code = issued[pid]["code"]
+        checked = edition.get(f"/certificates/verify/{code}").json
+        assert (checked["valid"], checked["revoked"], checked["superseded"]) == (False, True, False)
+        page = edition.client.get(f"/verifica/{code}").get_data(as_text=True)
+        assert "Attestato revocato" in page and "Attestato valido" not in page
+    listed = edition.get(f"/certificates?participant_id={both}", headers=edition.operator).json
+    assert [c["revoked_at"] is not None for c in listed["items"]] == [True]
+
+    again = {c["participant_id"]: c for c in edition.post(
+        "/certificates", headers=edition.operator, json={}).json["issued"]}
+    assert set(again) == {both}, "only_day attended nothing any more"
+    assert [s["session_id"] for s in again[both]["sessions"]] == [webinar["id"]]
+    assert again[both]["replaces"] is None
+    assert edition.get(f"/certificates/verify/{again[both]['code']}").json["valid"] is True
+
+    edition.mark(day["id"], {both: False})  # absent again: the new one does not list the day
+    assert len(outbox(edition.runtime, "roster.certificate.revoked")) == 2

@@ -109,7 +109,8 @@ attendance = Table(
 # it with ``superseded_by``). ``sessions`` is the list of sessions attended
 # as issued ([{session_id, kind, title, starts_at, ends_at}]);
 # ``holder_name`` is blanked and ``erased`` set by roster.erased, and the
-# certificate stays valid.
+# certificate stays valid. ``revoked_at`` is set when a presence it lists is
+# corrected to an absence.
 certificates = Table(
     "certificates", metadata,
     Column("id", String(64), primary_key=True),
@@ -125,6 +126,7 @@ certificates = Table(
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("erased", Boolean, nullable=False),
     Column("superseded_by", String(64)),
+    Column("revoked_at", DateTime(timezone=True)),
     UniqueConstraint("code", name="uq_certificates_code"),
     Index("ix_certificates_participant_id", "participant_id"),
 )

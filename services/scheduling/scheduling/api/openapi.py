@@ -120,7 +120,10 @@ SPEC = {
                 "superseded_by": {"type": ["string", "null"],
                                   "description": "the newer certificate of the same person"},
                 "replaces": {"type": ["string", "null"],
-                             "description": "the certificate this one superseded (on issuing)"}}},
+                             "description": "the certificate this one superseded (on issuing)"},
+                "revoked_at": {"type": ["string", "null"], "format": "date-time",
+                               "description": "when a presence it lists was corrected to an "
+                                              "absence"}}},
             "Certificates": {"type": "object", "properties": {
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}}}},
             "Issued": {"type": "object", "required": ["issued", "already_issued"], "properties": {
@@ -128,8 +131,10 @@ SPEC = {
                 "already_issued": {"type": "integer"}}},
             "Verification": {"type": "object", "properties": {
                 "valid": {"type": "boolean",
-                          "description": "false when a newer certificate superseded this one"},
-                "superseded": {"type": "boolean"}, "code": {"type": "string"},
+                          "description": "false when a newer certificate superseded this one "
+                                         "or it was revoked"},
+                "superseded": {"type": "boolean"}, "revoked": {"type": "boolean"},
+                "code": {"type": "string"},
                 "holder_name": _NULLABLE_TEXT, "erased": {"type": "boolean"},
                 "entity_name": _NULLABLE_TEXT, "role": {"type": "string"},
                 "hours": {"type": "number"},

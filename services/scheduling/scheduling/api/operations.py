@@ -12,7 +12,7 @@ from coalizione_common.auth import require_role
 from coalizione_common.http import Problem
 from coalizione_common.clock import format_instant, parse_instant
 
-from .. import handlers
+from .. import certificates, handlers
 from ..adapters.orm import adhesions, assignments, attendance, sessions, venues, waiting_list
 from ..domain.webinars import ROME
 from ..planning import propose
@@ -290,6 +290,8 @@ def put_attendance(session_id):
     runtime = _runtime()
     with Session(runtime.engine) as db, db.begin():
         handlers.mark_attendance(runtime, db, session_id, records)
+        certificates.revoke_for_absences(runtime, db, session_id,
+                                         [r["participant_id"] for r in records if not r["present"]])
     return get_attendance.__wrapped__(session_id)
 
 
