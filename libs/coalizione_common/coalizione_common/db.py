@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table,
                         Text, create_engine, event, text)
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,8 +54,8 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
+def is_postgres(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "postgresql"
 
 
 def ping(engine: Engine) -> None:

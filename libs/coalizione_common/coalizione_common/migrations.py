@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
+from .db import is_postgres
+
 
 def alembic_config(script_location: Path, engine: Engine | None = None) -> Config:
     config = Config()
@@ -79,13 +81,13 @@ def create_messaging_tables(op) -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("token_hash"),
     )
-    if op.get_bind().dialect.name == "postgresql":
+    if is_postgres(op.get_bind()):
         from .db import install_outbox_trigger
         install_outbox_trigger(op.execute)
 
 
 def drop_messaging_tables(op) -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if is_postgres(op.get_bind()):
         op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
     op.drop_index("ix_outbox_unpublished", table_name="outbox")
     op.drop_table("outbox")

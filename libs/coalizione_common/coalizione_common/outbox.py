@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .bus import Bus, ConfirmingPublisher, keep_alive
 from .clock import Clock
-from .db import OUTBOX_CHANNEL, discard
+from .db import OUTBOX_CHANNEL, discard, is_postgres
 from .envelope import Envelope
 
 log = logging.getLogger("coalizione.outbox")
@@ -54,7 +54,7 @@ class Wakeup:
         self.max_idle = max_idle
         self.linger = linger
         self._listener = None
-        self._mode = "poll" if engine.dialect.name != "postgresql" else None
+        self._mode = "poll" if not is_postgres(engine) else None
 
     def _listen(self):
         import psycopg
@@ -155,7 +155,7 @@ class Relay:
             self._db = self.engine.connect()
         conn = self._db
         with conn.begin():
-            if self.engine.dialect.name == "postgresql":
+            if is_postgres(self.engine):
                 # One relay at a time per database keeps the order per
                 # subject when workers are scaled out.
                 got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),

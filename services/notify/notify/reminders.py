@@ -16,6 +16,8 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from coalizione_common.db import is_postgres
+
 from . import replica
 from .deliveries import forget_old_messages, queue
 from .handlers import session_notice, adhesion_context, recipient
@@ -28,7 +30,7 @@ def _alone(session: Session) -> bool:
     """On PostgreSQL, one worker at a time runs the reminders (the others
     skip this round); the delivery ids would keep them from doubling
     anyway, but not from rendering the same messages in parallel."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgres(session.get_bind()):
         return True
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
                                 {"k": _LOCK_KEY}).scalar())

@@ -17,6 +17,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from coalizione_common.clock import format_instant
+from coalizione_common.db import is_postgres
 
 from .adapters.orm import adhesions, attendance, certificates, sessions
 from .domain.certificate_codes import new_code
@@ -57,7 +58,7 @@ def issue(runtime, session: Session, session_id: str | None = None,
     ``session_id``, of ``adhesion_id``, or everyone) who has none yet, or
     whose current one lacks sessions they attended since. Returns the new
     certificates and how many of the scope were already up to date."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session.get_bind()):
         # two issuings at once would both find the same people without one
         session.execute(text("SELECT pg_advisory_xact_lock(74201702)"))
     if session_id is not None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from coalizione_common.db import insert_new, upsert
+from coalizione_common.db import insert_new, is_postgres, upsert
 from coalizione_common.envelope import Envelope
 from coalizione_common.http import Problem
 from coalizione_common.runtime import ServiceRuntime
@@ -245,7 +245,7 @@ def publish(runtime, session: Session, config, open_days: bool = False,
     (``assignment.cancelled``), days a re-plan drops are cancelled
     (``session.cancelled``), new sessions (``session.scheduled``) and
     assignments (``assignment.created``) are written, and the waiting list."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session.get_bind()):
         # one publish at a time: two would both see the same bodies unplaced
         session.execute(text("SELECT pg_advisory_xact_lock(74201701)"))
     proposal = propose(session, config, runtime.clock.now().astimezone(ROME).date(), open_days,

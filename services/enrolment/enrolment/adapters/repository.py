@@ -72,7 +72,7 @@ def pipelined(session: Session | Connection):
     round trip: they must not need each other's results. Elsewhere a no-op."""
     connection = session if isinstance(session, Connection) else session.connection()
     driver = connection.connection.driver_connection
-    if connection.dialect.name != "postgresql" or not hasattr(driver, "pipeline"):
+    if not is_postgres(connection) or not hasattr(driver, "pipeline"):
         yield
         return
     import psycopg
