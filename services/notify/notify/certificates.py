@@ -1,6 +1,7 @@
 """Certificates of attendance (``roster.certificate.issued``): notify keeps
 their facts, so the e-mail's PDF can be rendered again for the office,
-and mails each one to its holder once."""
+and mails each one to its holder once, unless scheduling revoked it first
+(``roster.certificate.revoked``)."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from coalizione_common.db import insert_new
 
 from .adapters.orm import certificates, deliveries
-from .deliveries import delivery_id
+from .deliveries import delivery_id, fail_pending
 from .replica import aware, instant
 
 TEMPLATE = "certificate"
@@ -63,12 +64,23 @@ def waiting(session: Session, adhesion_id: str) -> list[dict]:
     """This adhesion's certificates that no delivery was made for yet (they
     came before their holder's roster)."""
     stored = [_as_certificate(row) for row in session.execute(
-        select(certificates).where(certificates.c.adhesion_id == adhesion_id))]
+        select(certificates).where(certificates.c.adhesion_id == adhesion_id,
+                                   certificates.c.revoked_at.is_(None)))]
     expected = {certificate_delivery_id(c["certificate_id"], c["participant_id"]): c
                 for c in stored}
     made = set(session.execute(select(deliveries.c.id).where(
         deliveries.c.id.in_(expected))).scalars()) if expected else set()
     return [c for did, c in expected.items() if did not in made]
+
+
+def revoke(session: Session, runtime, certificate_id: str, participant_id: str, now) -> None:
+    """Record the revocation and fail the certificate's e-mail if it has
+    not gone out yet (a revoked certificate is never mailed)."""
+    session.execute(update(certificates).where(certificates.c.certificate_id == certificate_id)
+                    .values(revoked_at=now))
+    fail_pending(session, runtime,
+                 deliveries.c.id == certificate_delivery_id(certificate_id, participant_id),
+                 "the certificate was revoked before it was sent")
 
 
 def name_holder(session: Session, certificate_id: str, name: str) -> None:

@@ -33,6 +33,7 @@ ROUTES = {
     "assignment.updated": handlers.assignment_updated,
     "assignment.cancelled": handlers.assignment_cancelled,
     "roster.certificate.issued": handlers.certificate_issued,
+    "roster.certificate.revoked": handlers.certificate_revoked,
 }
 
 

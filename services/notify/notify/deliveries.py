@@ -414,7 +414,7 @@ ERASED_REASON = "the recipient's personal data were erased"
 MENTION_REASON = "the message names a person whose personal data were erased"
 
 
-def _fail_pending(session: Session, runtime, where, reason: str) -> None:
+def fail_pending(session: Session, runtime, where, reason: str) -> None:
     """Fail (and announce) the deliveries matching ``where`` that had not
     gone out yet, those being sent included: their message is about to be
     forgotten, so a sender that died while sending could not be taken over
@@ -460,7 +460,7 @@ def erase_recipients(session: Session, runtime, person_ids: list[str],
         return 0
     now = runtime.clock.now()
     to_them = deliveries.c.recipient_id.in_(person_ids)
-    _fail_pending(session, runtime, to_them, ERASED_REASON)
+    fail_pending(session, runtime, to_them, ERASED_REASON)
     words = [w for w in {str(m).strip() for m in mentions if m} if len(w) >= 3]
     if words:
         scope = or_(to_them, deliveries.c.adhesion_id == adhesion_id) if adhesion_id else to_them
@@ -477,7 +477,7 @@ def erase_recipients(session: Session, runtime, person_ids: list[str],
                                                            deliveries.c.message.is_not(None)))
                   if _mentions(message_text(row.message), words)]
         if naming:
-            _fail_pending(session, runtime, deliveries.c.id.in_(naming), MENTION_REASON)
+            fail_pending(session, runtime, deliveries.c.id.in_(naming), MENTION_REASON)
             session.execute(update(deliveries).where(deliveries.c.id.in_(naming))
                             .values(message=None, updated_at=now))
     return erased

@@ -125,6 +125,15 @@ def certificate_issued(runtime, session: Session, envelope: Envelope) -> None:
                  certificate["certificate_id"], certificate["participant_id"])
 
 
+def certificate_revoked(runtime, session: Session, envelope: Envelope) -> None:
+    """A presence was corrected: the certificate's e-mail, if still to go
+    out, is failed, and a certificate waiting for its holder's roster is no
+    longer sent (scheduling's page tells anyone who checks the code)."""
+    data = envelope.data
+    certificates.revoke(session, runtime, data["certificate_id"], data["participant_id"],
+                        runtime.clock.now())
+
+
 def send_waiting_certificates(runtime, session: Session, adhesion_id: str) -> None:
     """Mail the certificates of this adhesion that came before their
     holder's roster and have no delivery yet."""

@@ -98,6 +98,51 @@ def test_a_certificate_before_its_holders_roster_waits_and_is_then_mailed_once(n
     assert "Nuova Persona" in pdf_text(the_pdf(mail).get_content())
 
 
+
+def certificate_revoked(issued) -> object:
+    data = issued.data
+    return envelope("roster.certificate.revoked", {
+        "certificate_id": data["certificate_id"], "code": data["code"],
+        "adhesion_id": data["adhesion_id"], "entity_code": data["entity_code"],
+        "participant_id": data["participant_id"], "session_id": data["sessions"][0]["session_id"],
+        "reason": "attendance-corrected", "revoked_at": "2017-10-02T09:00:00Z"},
+        subject=data["adhesion_id"], source="scheduling")
+
+
+def test_a_certificate_revoked_before_its_mail_went_out_is_not_sent(notify):
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    issued = certificate_issued(body)
+    notify.handle(issued)
+    assert notify.handle(certificate_revoked(issued))
+    notify.send_all()
+    [row] = delivery_rows(notify, template="certificate")
+    assert row.state == "failed" and "revoked" in row.reason
+    holder = body.participants[0]
+    assert [m for m in notify.transport.to(holder["email"]) if "Attestato" in m["Subject"]] == []
+
+    waiting = {"id": str(uuid.uuid4()), "name": "Nuova Persona", "role": "dirigente",
+               "email": "nuova.persona@comune.example.it", "office": "Anagrafe"}
+    early = certificate_issued(body, waiting, code="ZZ2C-DEF3-GH45")
+    notify.handle(early)
+    notify.handle(certificate_revoked(early))
+    body.participants.append(waiting)
+    notify.handle(body.roster("updated"))
+    notify.send_all()
+    assert [r for r in delivery_rows(notify, template="certificate")
+            if r.recipient_id == waiting["id"]] == [], "a revoked certificate is never mailed"
+
+
+def test_a_revocation_after_the_mail_went_out_changes_no_delivery(notify):
+    body = Body()
+    notify.handle(body.roster("confirmed"))
+    issued = certificate_issued(body)
+    notify.handle(issued)
+    notify.send_all()
+    assert notify.handle(certificate_revoked(issued))
+    [row] = delivery_rows(notify, template="certificate")
+    assert row.state == "sent"
+
 def test_an_erased_holder_is_a_failed_delivery_with_that_reason(notify):
     body = Body()
     notify.handle(body.roster("confirmed"))

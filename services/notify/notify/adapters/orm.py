@@ -129,4 +129,5 @@ certificates = Table(
     Column("holder_name", String(300)),
     Column("event_id", String(64), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
 )
