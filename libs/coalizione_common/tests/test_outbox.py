@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -63,3 +64,41 @@ def test_a_job_woken_by_events_runs_right_after_the_consumer_commits(tmp_path):
         assert wait_for(lambda: runs, timeout=10), "woken long before its hour-long period"
     finally:
         stop.set()
+
+
+@pytest.mark.integration
+def test_the_relay_does_not_read_the_whole_outbox_once_it_has_grown(postgres_database):
+    """The relay's statements are prepared on the server while a fresh
+    outbox is nearly empty; once it holds thousands of published rows, a
+    batch must still be found and marked through the indexes, not by reading
+    the whole table, even if no ANALYZE ever runs (autovacuum off)."""
+    import time
+    from sqlalchemy import insert, text
+    from coalizione_common.outbox import Relay
+    runtime = build(postgres_database("plans"), memory_bus())
+    runtime.declare_queues()
+    relay = Relay(runtime.engine, runtime.outbox, runtime.bus)
+
+    def publish_two(times: int) -> None:
+        for _ in range(times):
+            emit_many(runtime, 2)
+            assert relay.publish_batch() == 2
+
+    def tuples_read_by_scans() -> int:
+        with relay._db.begin():  # the relay's own server process reports its counts
+            relay._db.execute(text("SELECT pg_stat_force_next_flush()"))
+        time.sleep(0.2)
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            return conn.execute(text(
+                "SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'outbox'")).scalar()
+
+    publish_two(15)  # psycopg prepares from the 5th run, PostgreSQL plans once after 5 more
+    now = runtime.clock.now()
+    with runtime.engine.begin() as conn:
+        conn.execute(insert(runtime.outbox), [
+            {"event_id": f"old-{i}", "type": "thing.happened", "subject": "s", "body": "{}",
+             "created_at": now, "published_at": now} for i in range(5000)])
+    before = tuples_read_by_scans()
+    publish_two(5)
+    assert tuples_read_by_scans() - before < 5000
