@@ -73,11 +73,11 @@ def waiting(session: Session, adhesion_id: str) -> list[dict]:
     return [c for did, c in expected.items() if did not in made]
 
 
-def revoke(session: Session, runtime, certificate_id: str, participant_id: str, now) -> None:
+def revoke(session: Session, runtime, certificate_id: str, participant_id: str) -> None:
     """Record the revocation and fail the certificate's e-mail if it has
     not gone out yet (a revoked certificate is never mailed)."""
     session.execute(update(certificates).where(certificates.c.certificate_id == certificate_id)
-                    .values(revoked_at=now))
+                    .values(revoked_at=runtime.clock.now()))
     fail_pending(session, runtime,
                  deliveries.c.id == certificate_delivery_id(certificate_id, participant_id),
                  "the certificate was revoked before it was sent")

@@ -130,8 +130,7 @@ def certificate_revoked(runtime, session: Session, envelope: Envelope) -> None:
     out, is failed, and a certificate waiting for its holder's roster is no
     longer sent (scheduling's page tells anyone who checks the code)."""
     data = envelope.data
-    certificates.revoke(session, runtime, data["certificate_id"], data["participant_id"],
-                        runtime.clock.now())
+    certificates.revoke(session, runtime, data["certificate_id"], data["participant_id"])
 
 
 def send_waiting_certificates(runtime, session: Session, adhesion_id: str) -> None:

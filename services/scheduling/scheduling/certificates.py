@@ -73,11 +73,7 @@ def issue(runtime, session: Session, session_id: str | None = None,
     people = people_of(session, {held[0]["adhesion_id"] for held in scope.values()})
     scope = {pid: held for pid, held in scope.items()
              if pid in people and people[pid]["role"]}
-    current = {row["participant_id"]: dict(row) for row in session.execute(
-        select(certificates).where(certificates.c.participant_id.in_(scope),
-                                   certificates.c.superseded_by.is_(None),
-                                   certificates.c.revoked_at.is_(None))).mappings()
-               } if scope else {}
+    current = {row["participant_id"]: row for row in _current(session, list(scope))}
     now = runtime.clock.now()
     issued, up_to_date = [], 0
     for pid in sorted(scope, key=lambda p: (people[p]["entity_name"] or "", people[p]["name"] or "",
@@ -113,14 +109,9 @@ def revoke_for_absences(runtime, session: Session, session_id: str,
     """Revoke the current certificate of each of ``absent`` (participants
     just marked absent at ``session_id``) that lists that session, and
     announce it; returns the revoked certificates."""
-    if not absent:
-        return []
-    rows = [dict(r) for r in session.execute(select(certificates).where(
-        certificates.c.participant_id.in_(absent), certificates.c.superseded_by.is_(None),
-        certificates.c.revoked_at.is_(None))).mappings()]
     now = runtime.clock.now()
     revoked = []
-    for row in rows:
+    for row in _current(session, absent):
         if not any(s["session_id"] == session_id for s in row["sessions"]):
             continue
         session.execute(update(certificates).where(certificates.c.id == row["id"])
@@ -133,6 +124,16 @@ def revoke_for_absences(runtime, session: Session, session_id: str,
             "revoked_at": format_instant(now)})
         revoked.append(row)
     return revoked
+
+
+def _current(session: Session, participant_ids: list[str]) -> list[dict]:
+    """The current certificates (neither superseded nor revoked) of these
+    participants."""
+    if not participant_ids:
+        return []
+    return [dict(row) for row in session.execute(select(certificates).where(
+        certificates.c.participant_id.in_(participant_ids),
+        certificates.c.superseded_by.is_(None), certificates.c.revoked_at.is_(None))).mappings()]
 
 
 def _unused_code(session: Session) -> str:
