@@ -68,9 +68,10 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
     manage = tokens.manage_token(_settings(runtime).secret_key, adhesion_id, nonce)
     confirm, confirm_hash, expires = _new_confirmation(runtime, now)
     try:
-        # A Core connection, not an ORM session: this is the hot path.
-        with runtime.engine.begin() as conn:
-            entity = repo.entity_for_enrolment(conn, CURRENT.id, values["entity_code"])
+        # A Core connection, not an ORM session: this is the hot path, two
+        # round trips on PostgreSQL (the replica's row; the inserts).
+        with runtime.engine.connect() as conn, repo.pipelined_transaction(conn) as first:
+            entity = repo.entity_for_enrolment(first, CURRENT.id, values["entity_code"])
             if entity is None:
                 raise UnknownEntity(f"Nessun ente con codice {values['entity_code']!r} "
                                     "nell'anagrafe degli enti.", entity_code=values["entity_code"])
@@ -87,17 +88,16 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
                    "privacy_notice_read_at": now, "manage_token_hash": tokens.digest(manage),
                    "manage_nonce": nonce, "confirm_token_hash": confirm_hash,
                    "confirm_expires_at": expires, "submitted_at": now, "updated_at": now}
-            with repo.pipelined(conn):
-                contact, participants = repo.insert_adhesion(conn, row, values["contact"],
-                                                             values["participants"])
-                adhesion = dict(row, webinar_topics=list(values["webinar_topics"]),
-                                contact=contact, participants=participants, confirmed_at=None,
-                                withdrawn_at=None, version=1)
-                _emit(runtime, conn, adhesion_id, [
-                    ("adhesion.submitted", events.submitted(adhesion)),
-                    ("roster.updated", events.roster(
-                        adhesion, "submitted", now, manage_url(runtime, adhesion),
-                        _confirm_url(runtime, adhesion_id, confirm), expires))])
+            contact, participants = repo.insert_adhesion(conn, row, values["contact"],
+                                                         values["participants"])
+            adhesion = dict(row, webinar_topics=list(values["webinar_topics"]),
+                            contact=contact, participants=participants, confirmed_at=None,
+                            withdrawn_at=None, version=1)
+            _emit(runtime, conn, adhesion_id, [
+                ("adhesion.submitted", events.submitted(adhesion)),
+                ("roster.updated", events.roster(
+                    adhesion, "submitted", now, manage_url(runtime, adhesion),
+                    _confirm_url(runtime, adhesion_id, confirm), expires))])
     except IntegrityError:
         # Another submission for the same body committed first.
         with Session(runtime.engine) as session:

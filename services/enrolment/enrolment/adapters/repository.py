@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
@@ -60,27 +61,67 @@ _INSERT_ADHESION = insert(adhesions)
 _INSERT_PEOPLE = insert(people)
 
 
-def entity_for_enrolment(session: Session | Connection, edition: str, code: str):
+def entity_for_enrolment(first, edition: str, code: str):
     """The replica's entity with ``taken`` (it has an active adhesion in
-    ``edition``), in one query; None when unknown."""
-    return session.execute(_ENTITY_FOR_ENROLMENT, {"edition": edition, "code": code}).first()
+    ``edition``), in one query; None when unknown. ``first`` runs a read and
+    gives its first row (see :func:`pipelined_transaction`)."""
+    return first(_ENTITY_FOR_ENROLMENT, {"edition": edition, "code": code})
 
 
 @contextmanager
-def pipelined(session: Session | Connection):
-    """On PostgreSQL (psycopg), send the statements of the block in one
-    round trip: they must not need each other's results. Elsewhere a no-op."""
-    connection = session if isinstance(session, Connection) else session.connection()
+def pipelined_transaction(connection: Connection):
+    """A transaction in two round trips on PostgreSQL (psycopg's pipeline
+    mode): BEGIN goes with the first read whose answer the block needs, and
+    the writes after it go with the COMMIT at the end of the block, so they
+    must not need each other's results. An exception in the block, or a
+    failed statement, commits nothing.
+
+    Yields ``first(statement, params)``, the first row of a read or None.
+    Inside the pipeline SQLAlchemy would find no result yet, so that read
+    goes through the driver, which waits for it. Elsewhere (SQLite) the block
+    runs statement by statement and commits after it."""
     driver = connection.connection.driver_connection
     if not is_postgres(connection) or not hasattr(driver, "pipeline"):
-        yield
+        yield lambda statement, params: connection.execute(statement, params).first()
+        connection.commit()
         return
     import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.rows import namedtuple_row
+
+    def first(statement, params):
+        with driver.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(_driver_sql(statement, connection.dialect), params)
+            return cursor.fetchone()
+
+    # BEGIN and COMMIT are sent as statements: psycopg would wait for its own
+    # BEGIN's answer (one more round trip).
+    driver.autocommit = True
     try:
         with driver.pipeline():
-            yield
+            driver.execute("BEGIN", prepare=False)
+            try:
+                yield first
+            except BaseException:
+                with suppress(psycopg.Error):  # a failed statement already aborted it
+                    driver.execute("ROLLBACK", prepare=False)
+                raise
+            driver.execute("COMMIT", prepare=False)
     except psycopg.IntegrityError as exc:  # raised when the pipeline syncs
         raise IntegrityError("pipelined insert", None, exc) from exc
+    finally:
+        try:
+            if driver.pgconn.transaction_status != TransactionStatus.IDLE:
+                driver.execute("ROLLBACK")  # a failed statement skipped the COMMIT
+            driver.autocommit = False
+        except psycopg.Error:
+            connection.invalidate()  # never back to the pool in autocommit mode
+    connection.commit()  # the server's transaction has ended: SQLAlchemy's bookkeeping
+
+
+@lru_cache(maxsize=16)
+def _driver_sql(statement, dialect) -> str:
+    return str(statement.compile(dialect=dialect))
 
 
 def insert_adhesion(session: Session | Connection, row: dict, contact: dict,

@@ -4,6 +4,7 @@ enrolment keeps working with the registry stopped."""
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 from alembic import command
@@ -109,9 +110,12 @@ def test_two_concurrent_submissions_for_one_body_give_one_201_and_one_409(enrolm
                                                                           precheck):
     seed(enrolment)
     if precheck == "database alone":
-        # Without the friendly pre-check only the partial unique index can
-        # stop the second adhesion.
-        monkeypatch.setattr(repository, "active_adhesion_id", lambda *args: None)
+        # Without the friendly pre-check (``taken``) only the partial unique
+        # index can stop the second adhesion; it fails in the pipeline, at the
+        # COMMIT's sync, and must leave nothing of that adhesion behind.
+        read = repository.entity_for_enrolment
+        monkeypatch.setattr(repository, "entity_for_enrolment", lambda *args: SimpleNamespace(
+            **dict(read(*args)._asdict(), taken=False)))
     app = create_app(enrolment)
     app.extensions["enrolment_rate_limiter"].limit = 0
     for code in ("040012", "040013", "021008", "U00001"):
@@ -122,7 +126,64 @@ def test_two_concurrent_submissions_for_one_body_give_one_201_and_one_409(enrolm
                                    "GROUP BY entity_code")).all()
         events = conn.execute(text("SELECT count(*) FROM outbox WHERE type = "
                                    "'adhesion.submitted'")).scalar()
-    assert sorted(c for _, c in counts) == [1, 1, 1, 1] and events == 4
+        orphans = conn.execute(text("SELECT count(*) FROM people WHERE adhesion_id NOT IN "
+                                    "(SELECT id FROM adhesions)")).scalar()
+    assert sorted(c for _, c in counts) == [1, 1, 1, 1] and events == 4 and orphans == 0
+
+
+def _round_trips(trace: str) -> int:
+    """How many times the client waited for the server, in a libpq trace:
+    each run of lines the client sent ("F") followed by the server's ("B")."""
+    lines = [line.split("\t", 1)[0] for line in trace.splitlines() if line.strip()]
+    return sum(1 for sent, answer in zip(lines, lines[1:]) if sent == "F" and answer == "B")
+
+
+def test_a_submission_on_postgresql_takes_two_round_trips(enrolment, tmp_path):
+    """BEGIN goes with the replica's row, the inserts with the COMMIT, and
+    the pool checks a connection without a query (coalizione_common.db)."""
+    import psycopg
+    from sqlalchemy import event
+    seed(enrolment)
+    client = create_app(enrolment).test_client()
+    client.post(f"{API}/adhesions", json=adhesion("040013"))  # statements prepared, pool warm
+    trace = tmp_path / "libpq.trace"
+    with open(trace, "w") as out:
+        def traced(dbapi_conn, _record, _proxy):
+            dbapi_conn.pgconn.trace(out.fileno())
+            dbapi_conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+
+        def untraced(dbapi_conn, _record):
+            dbapi_conn.pgconn.untrace()
+        event.listen(enrolment.engine, "checkout", traced)
+        event.listen(enrolment.engine, "checkin", untraced)
+        try:
+            created = client.post(f"{API}/adhesions", json=adhesion("040012"))
+        finally:
+            event.remove(enrolment.engine, "checkout", traced)
+            event.remove(enrolment.engine, "checkin", untraced)
+    assert created.status_code == 201, created.json
+    recorded = trace.read_text()
+    assert "COMMIT" in recorded
+    assert _round_trips(recorded) == 2, recorded
+
+
+@pytest.mark.parametrize("failure", ["an exception in the block", "a failed statement"])
+def test_a_failure_inside_the_pipelined_transaction_commits_nothing(enrolment, failure):
+    from sqlalchemy.exc import IntegrityError
+    seed(enrolment)
+    insert = text("INSERT INTO outbox (event_id, type, subject, body, created_at) "
+                  "VALUES (:id, 't', 's', '{}', now())")
+    with pytest.raises(RuntimeError if failure == "an exception in the block" else IntegrityError):
+        with enrolment.engine.connect() as conn, repository.pipelined_transaction(conn) as first:
+            driver = conn.connection.driver_connection
+            assert first(text("SELECT count(*) AS n FROM entities"), {}).n > 0
+            conn.execute(insert, {"id": "half"})
+            if failure == "an exception in the block":
+                raise RuntimeError("after the insert, before the commit")
+            conn.execute(insert, {"id": "half"})  # the outbox's event ids are unique
+    with enrolment.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM outbox WHERE event_id = 'half'")).scalar() == 0
+    assert driver.autocommit is False  # back in the pool as it came out
 
 
 def test_with_the_registry_stopped_an_eligible_body_still_enrols(tmp_path, bus, broker,
