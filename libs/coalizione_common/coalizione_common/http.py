@@ -2,6 +2,7 @@
 request ids, and the health and readiness endpoints of the contract."""
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import uuid
@@ -191,3 +192,14 @@ def create_service_app(runtime, import_name: str, blueprints=()) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Call once the app is built, before it serves (a gunicorn worker's
+    ``wsgi`` module): what was built at startup (modules, the app, the
+    registry's search index) moves out of the garbage collector's reach, so
+    a full collection no longer walks it. Without it a worker's first full
+    collection under load stopped it for about 65 ms (the enrolment, 106,000
+    objects), enough for the requests queued behind it to set the p99."""
+    gc.collect()
+    gc.freeze()

@@ -2,6 +2,7 @@
 import logging
 
 from coalizione_common import logs
+from coalizione_common.http import freeze_startup_heap
 
 from .app import create_app
 from .bootstrap import build_runtime
@@ -15,3 +16,4 @@ try:
     runtime.search.snapshot()
 except Exception as exc:  # database not migrated or not reachable yet: build on first use
     logging.getLogger("coalizione.registry").warning("search index not prebuilt: %s", exc)
+freeze_startup_heap()
