@@ -8,7 +8,7 @@ Flask + SQLAlchemy endpoint doing one insert, measured in the same run.
   PostgreSQL database whose registry replica holds enough synthetic eligible
   bodies (inserted directly), with its worker relaying the outbox to RabbitMQ
   (isolated exchange names, deleted afterwards; the relay set for heavy
-  intake, ``COALIZIONE_RELAY_LINGER=0.01`` unless the environment says
+  intake, ``COALIZIONE_RELAY_LINGER=0.05`` unless the environment says
   otherwise). Every request is a valid
   adhesion for a body not yet enrolled: validation, the replica read, the
   adhesion, its people and two outbox rows in one transaction.
@@ -61,7 +61,7 @@ CLIENTS = (16, 64)
 THREADS = os.environ.get("BENCH_ENROLMENT_THREADS", "1")  # 1: sync workers, as in compose
 NOW = "2017-06-20T09:00:00+02:00"
 # The relay set for a day of heavy intake (docs/backbone.md), as bench/system.py runs it.
-RELAY_LINGER = os.environ.get("COALIZIONE_RELAY_LINGER") or "0.01"
+RELAY_LINGER = os.environ.get("COALIZIONE_RELAY_LINGER") or "0.05"
 BIN = Path(sys.executable).parent
 
 BASELINE_APP = '''

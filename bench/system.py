@@ -14,9 +14,9 @@ POST got 201, every e-mail arrived and p99 <= 1 s; stepping stops at the
 first step that is not.
 
 The stack runs with the backbone set for throughput
-(``COALIZIONE_RELAY_LINGER``, ``COALIZIONE_CONSUMER_BATCH_WINDOW`` and
-``COALIZIONE_CONSUMER_BATCH_GAP`` at 10 ms, unless the environment sets
-them), the configuration docs/backbone.md suggests for a day of heavy intake.
+(``COALIZIONE_RELAY_LINGER`` at 50 ms, ``COALIZIONE_CONSUMER_BATCH_WINDOW``
+and ``COALIZIONE_CONSUMER_BATCH_GAP`` at 10 ms, unless the environment sets
+them), the configuration .env.example suggests for a day of heavy intake.
 
 Baseline in the same run: the POST round trip alone (the answer, without
 waiting for the mail). Each step also reports ``cpu_ms_per_submission``:
@@ -51,11 +51,11 @@ RATES = [float(r) for r in os.environ.get("BENCH_RATES", "5,10,20,40,50,60,70,80
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "10"))
 MAIL_WAIT = float(os.environ.get("BENCH_MAIL_WAIT_SECONDS", "20"))
 TARGET_P99 = 1.0
-# The backbone set for throughput (docs/backbone.md, .env.example): each
-# hop may wait up to 10 ms so that batches fill. Any of them set in the
-# environment wins (e.g. the defaults, to compare).
+# The backbone set for throughput (docs/backbone.md, .env.example): the
+# relay may wait 50 ms and a consumer 10 ms so that batches fill. Any of
+# them set in the environment wins (e.g. the defaults, to compare).
 BATCHING = {name: os.environ.get(name) or value for name, value in (
-    ("COALIZIONE_RELAY_LINGER", "0.01"), ("COALIZIONE_CONSUMER_BATCH_WINDOW", "0.01"),
+    ("COALIZIONE_RELAY_LINGER", "0.05"), ("COALIZIONE_CONSUMER_BATCH_WINDOW", "0.01"),
     ("COALIZIONE_CONSUMER_BATCH_GAP", "0.01"))}
 
 
