@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from coalizione_common.db import upsert
 from coalizione_common.envelope import Envelope
 from coalizione_common import replica
-from coalizione_common.outbox import add_to_outbox
+from coalizione_common.outbox import outbox_rows
+from coalizione_common.pipeline import pipelined_transaction
 from coalizione_common.runtime import ServiceRuntime
 
 from . import events, tokens
@@ -70,8 +71,8 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
     try:
         # A Core connection, not an ORM session: this is the hot path, two
         # round trips on PostgreSQL (the replica's row; the inserts).
-        with runtime.engine.connect() as conn, repo.pipelined_transaction(conn) as first:
-            entity = repo.entity_for_enrolment(first, CURRENT.id, values["entity_code"])
+        with runtime.engine.connect() as conn, pipelined_transaction(conn) as tx:
+            entity = repo.entity_for_enrolment(tx, CURRENT.id, values["entity_code"])
             if entity is None:
                 raise UnknownEntity(f"Nessun ente con codice {values['entity_code']!r} "
                                     "nell'anagrafe degli enti.", entity_code=values["entity_code"])
@@ -88,31 +89,23 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
                    "privacy_notice_read_at": now, "manage_token_hash": tokens.digest(manage),
                    "manage_nonce": nonce, "confirm_token_hash": confirm_hash,
                    "confirm_expires_at": expires, "submitted_at": now, "updated_at": now}
-            contact, participants = repo.insert_adhesion(conn, row, values["contact"],
+            contact, participants = repo.insert_adhesion(tx, row, values["contact"],
                                                          values["participants"])
             adhesion = dict(row, webinar_topics=list(values["webinar_topics"]),
                             contact=contact, participants=participants, confirmed_at=None,
                             withdrawn_at=None, version=1)
-            _emit(runtime, conn, adhesion_id, [
-                ("adhesion.submitted", events.submitted(adhesion)),
-                ("roster.updated", events.roster(
+            # runtime.emit's envelopes, written with the adhesion.
+            tx.insert(runtime.outbox, outbox_rows([
+                Envelope.new("adhesion.submitted", runtime.name, adhesion_id,
+                             events.submitted(adhesion), now),
+                Envelope.new("roster.updated", runtime.name, adhesion_id, events.roster(
                     adhesion, "submitted", now, manage_url(runtime, adhesion),
-                    _confirm_url(runtime, adhesion_id, confirm), expires))])
+                    _confirm_url(runtime, adhesion_id, confirm), expires), now)], now))
     except IntegrityError:
         # Another submission for the same body committed first.
         with Session(runtime.engine) as session:
             raise _already_enrolled(repo.get_entity(session, values["entity_code"])) from None
     return Submitted(adhesion, manage)
-
-
-def _emit(runtime: ServiceRuntime, session, subject: str,
-          announced: list[tuple[str, dict]]) -> None:
-    """``runtime.emit`` for the events of one change, written to the outbox
-    with one statement (same envelopes, same transaction)."""
-    now = runtime.clock.now()
-    add_to_outbox(session, runtime.outbox,
-                  [Envelope.new(type, runtime.name, subject, data, now) for type, data in announced],
-                  now)
 
 
 def _already_enrolled(entity) -> AlreadyEnrolled:

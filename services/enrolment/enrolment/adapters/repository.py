@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import contextmanager, suppress
-from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coalizione_common.db import is_postgres
+from coalizione_common.pipeline import Transaction
 
 from ..domain.text import fold
 from .orm import ACTIVE, adhesions, entities, people
@@ -57,85 +54,25 @@ _ENTITY_FOR_ENROLMENT = select(
         adhesions.c.edition == bindparam("edition"), adhesions.c.entity_code == entities.c.code,
         text(f"adhesions.{ACTIVE}")).exists().label("taken"),
 ).where(entities.c.code == bindparam("code"))
-_INSERT_ADHESION = insert(adhesions)
-_INSERT_PEOPLE = insert(people)
 
 
-def entity_for_enrolment(first, edition: str, code: str):
+def entity_for_enrolment(tx: Transaction, edition: str, code: str):
     """The replica's entity with ``taken`` (it has an active adhesion in
-    ``edition``), in one query; None when unknown. ``first`` runs a read and
-    gives its first row (see :func:`pipelined_transaction`)."""
-    return first(_ENTITY_FOR_ENROLMENT, {"edition": edition, "code": code})
+    ``edition``), in one query; None when unknown."""
+    return tx.first(_ENTITY_FOR_ENROLMENT, {"edition": edition, "code": code})
 
 
-@contextmanager
-def pipelined_transaction(connection: Connection):
-    """A transaction in two round trips on PostgreSQL (psycopg's pipeline
-    mode): BEGIN goes with the first read whose answer the block needs, and
-    the writes after it go with the COMMIT at the end of the block, so they
-    must not need each other's results. An exception in the block, or a
-    failed statement, commits nothing.
-
-    Yields ``first(statement, params)``, the first row of a read or None.
-    Inside the pipeline SQLAlchemy would find no result yet, so that read
-    goes through the driver, which waits for it. Elsewhere (SQLite) the block
-    runs statement by statement and commits after it."""
-    driver = connection.connection.driver_connection
-    if not is_postgres(connection) or not hasattr(driver, "pipeline"):
-        yield lambda statement, params: connection.execute(statement, params).first()
-        connection.commit()
-        return
-    import psycopg
-    from psycopg.pq import TransactionStatus
-    from psycopg.rows import namedtuple_row
-
-    def first(statement, params):
-        with driver.cursor(row_factory=namedtuple_row) as cursor:
-            cursor.execute(_driver_sql(statement, connection.dialect), params)
-            return cursor.fetchone()
-
-    # BEGIN and COMMIT are sent as statements: psycopg would wait for its own
-    # BEGIN's answer (one more round trip).
-    driver.autocommit = True
-    try:
-        with driver.pipeline():
-            driver.execute("BEGIN", prepare=False)
-            try:
-                yield first
-            except BaseException:
-                with suppress(psycopg.Error):  # a failed statement already aborted it
-                    driver.execute("ROLLBACK", prepare=False)
-                raise
-            driver.execute("COMMIT", prepare=False)
-    except psycopg.IntegrityError as exc:  # raised when the pipeline syncs
-        raise IntegrityError("pipelined insert", None, exc) from exc
-    finally:
-        try:
-            if driver.pgconn.transaction_status != TransactionStatus.IDLE:
-                driver.execute("ROLLBACK")  # a failed statement skipped the COMMIT
-            driver.autocommit = False
-        except psycopg.Error:
-            connection.invalidate()  # never back to the pool in autocommit mode
-    connection.commit()  # the server's transaction has ended: SQLAlchemy's bookkeeping
-
-
-@lru_cache(maxsize=16)
-def _driver_sql(statement, dialect) -> str:
-    return str(statement.compile(dialect=dialect))
-
-
-def insert_adhesion(session: Session | Connection, row: dict, contact: dict,
+def insert_adhesion(tx: Transaction, row: dict, contact: dict,
                     participants: list[dict]) -> tuple[dict, list[dict]]:
-    """Insert a new adhesion and its people (two statements: the people go
-    as one multi-row insert); returns the
+    """Insert a new adhesion and its people (two statements); returns the
     contact and participants with their new ids."""
-    session.execute(_INSERT_ADHESION, row)
+    tx.insert(adhesions, [row])
     contact = {"id": str(uuid.uuid4()), **{k: contact[k] for k in ("name", "role", "email",
                                                                    "phone")}}
     participants = [{"id": str(uuid.uuid4()), **{k: p[k] for k in ("name", "role", "email",
                                                                     "office")}}
                     for p in participants]
-    session.execute(_INSERT_PEOPLE, (
+    tx.insert(people, (
         [{"adhesion_id": row["id"], "kind": "contact", "position": 0, "office": None, **contact}]
         + [{"adhesion_id": row["id"], "kind": "participant", "position": i, "phone": None, **p}
            for i, p in enumerate(participants)]))

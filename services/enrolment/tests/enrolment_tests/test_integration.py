@@ -167,25 +167,6 @@ def test_a_submission_on_postgresql_takes_two_round_trips(enrolment, tmp_path):
     assert _round_trips(recorded) == 2, recorded
 
 
-@pytest.mark.parametrize("failure", ["an exception in the block", "a failed statement"])
-def test_a_failure_inside_the_pipelined_transaction_commits_nothing(enrolment, failure):
-    from sqlalchemy.exc import IntegrityError
-    seed(enrolment)
-    insert = text("INSERT INTO outbox (event_id, type, subject, body, created_at) "
-                  "VALUES (:id, 't', 's', '{}', now())")
-    with pytest.raises(RuntimeError if failure == "an exception in the block" else IntegrityError):
-        with enrolment.engine.connect() as conn, repository.pipelined_transaction(conn) as first:
-            driver = conn.connection.driver_connection
-            assert first(text("SELECT count(*) AS n FROM entities"), {}).n > 0
-            conn.execute(insert, {"id": "half"})
-            if failure == "an exception in the block":
-                raise RuntimeError("after the insert, before the commit")
-            conn.execute(insert, {"id": "half"})  # the outbox's event ids are unique
-    with enrolment.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM outbox WHERE event_id = 'half'")).scalar() == 0
-    assert driver.autocommit is False  # back in the pool as it came out
-
-
 def test_with_the_registry_stopped_an_eligible_body_still_enrols(tmp_path, bus, broker,
                                                                   postgres_database, enrolment):
     from registry import bootstrap as registry_bootstrap

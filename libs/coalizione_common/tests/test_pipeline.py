@@ -1,0 +1,78 @@
+"""coalizione_common.pipeline: one transaction, committed whole or not at
+all, on SQLite and (in two round trips) on PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy.exc import IntegrityError
+
+from coalizione_common.db import make_engine
+from coalizione_common.pipeline import _plain_compiled, pipelined_transaction
+
+metadata = MetaData()
+things = Table("things", metadata, Column("id", Integer, primary_key=True),
+               Column("name", String(40), nullable=False, unique=True),
+               Column("colour", String(20), server_default="grigio"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def engine(request, tmp_path):
+    url = (f"sqlite:///{tmp_path / 'things.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_database")("pipeline"))
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def names(engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(things.c.name).order_by(things.c.id)).scalars())
+
+
+def test_a_read_then_inserts_commit_together(engine):
+    with engine.connect() as conn, pipelined_transaction(conn) as tx:
+        assert tx.first(select(things.c.id).where(things.c.name == "uno"), {}) is None
+        tx.insert(things, [{"id": 101, "name": "uno"}])
+        tx.insert(things, [{"id": 102, "name": "due"}, {"id": 103, "name": "tre"}])
+        tx.insert(things, [])
+        tx.insert(things, [{"name": "quattro"}])  # the database gives the id
+    assert sorted(names(engine)) == ["due", "quattro", "tre", "uno"]
+    with engine.connect() as conn, pipelined_transaction(conn) as tx:
+        row = tx.first(select(things).where(things.c.name == bindparam("name")), {"name": "due"})
+    assert (row.id, row.name, row.colour) == (102, "due", "grigio")
+
+
+@pytest.mark.parametrize("failure", ["an exception in the block", "a violated constraint"])
+def test_a_failure_commits_nothing_and_the_connection_goes_back_as_it_came(engine, failure):
+    with engine.connect() as conn, pipelined_transaction(conn) as tx:
+        tx.insert(things, [{"id": 1, "name": "prima"}])
+    expected = RuntimeError if failure == "an exception in the block" else IntegrityError
+    with pytest.raises(expected):
+        with engine.connect() as conn, pipelined_transaction(conn) as tx:
+            driver = conn.connection.driver_connection
+            assert tx.first(select(things.c.name).where(things.c.id == 1), {}).name == "prima"
+            tx.insert(things, [{"id": 2, "name": "seconda"}])
+            if failure == "an exception in the block":
+                raise RuntimeError("after an insert, before the commit")
+            tx.insert(things, [{"id": 3, "name": "prima"}])  # names are unique
+    assert names(engine) == ["prima"]
+    if engine.dialect.name == "postgresql":
+        assert driver.autocommit is False
+    with engine.connect() as conn, pipelined_transaction(conn) as tx:  # the pool still works
+        tx.insert(things, [{"id": 2, "name": "seconda"}])
+    assert names(engine) == ["prima", "seconda"]
+
+
+def test_a_read_sqlalchemy_would_have_converted_is_refused_on_the_driver_path():
+    from sqlalchemy import JSON
+    from sqlalchemy.dialects import postgresql
+    dialect = postgresql.psycopg.dialect()
+    table = Table("others", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("data", JSON))
+    with pytest.raises(ValueError, match="conversions"):
+        _plain_compiled(select(table.c.id).where(table.c.id.in_([1, 2])), dialect)
+    with pytest.raises(ValueError, match="conversions"):
+        _plain_compiled(select(table.c.id).where(table.c.data == bindparam("data")), dialect)
+    compiled = _plain_compiled(select(table.c.data).where(table.c.id == 7), dialect)
+    assert compiled.construct_params({}) == {"id_1": 7}
