@@ -52,6 +52,11 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    # TCP keepalives: a server gone without a word (a host down, a dropped
+    # route) is noticed by the kernel within about 90 s, and its connection's
+    # socket then fails the checkout's check like a closed one.
+    kwargs["connect_args"] = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10,
+                              "keepalives_count": 3, **kwargs.get("connect_args", {})}
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         event.listen(engine, "checkout", _refuse_dead_connection)
@@ -75,7 +80,9 @@ def _refuse_dead_connection(dbapi_conn, _record, _proxy) -> None:
     if dbapi_conn.closed or pgconn.status != pq.ConnStatus.OK:
         raise DisconnectionError("the connection is closed")
     try:
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        poller = select.poll()  # select.select fails on descriptors from 1024
+        poller.register(pgconn.socket, select.POLLIN)
+        readable = poller.poll(0)
     except Exception as exc:  # psycopg: OperationalError when it has no socket
         raise DisconnectionError(f"the connection's socket is unusable: {exc}") from exc
     if readable:

@@ -17,7 +17,7 @@ from typing import Iterator
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from .db import is_postgres
 
@@ -59,8 +59,9 @@ class _Pipelined(Transaction):
 @contextmanager
 def pipelined_transaction(connection: Connection) -> Iterator[Transaction]:
     """One transaction for the block, committed when it ends. An exception
-    in the block, or a failed statement, commits nothing (raised as
-    SQLAlchemy's IntegrityError for a violated constraint, as elsewhere).
+    in the block, or a failed statement, commits nothing (the driver's
+    errors raised as SQLAlchemy's: IntegrityError for a violated
+    constraint, DataError for a value refused, as elsewhere).
     The connection goes back to the pool as it came (or is invalidated)."""
     driver = connection.connection.driver_connection
     if not is_postgres(connection) or not hasattr(driver, "pipeline"):
@@ -80,15 +81,21 @@ def pipelined_transaction(connection: Connection) -> Iterator[Transaction]:
                     driver.execute("ROLLBACK", prepare=False)
                 raise
             driver.execute("COMMIT", prepare=False)  # sent with the inserts, at the exit
-    except psycopg.IntegrityError as exc:  # raised when the pipeline syncs
-        raise IntegrityError("pipelined transaction", None, exc) from exc
+    except psycopg.Error as exc:  # the driver's own (a read, or the sync at the exit)
+        raise DBAPIError.instance("pipelined transaction", None, exc, psycopg.Error,
+                                  dialect=connection.dialect) from exc
     finally:
+        restored = False
         try:
             if driver.pgconn.transaction_status != TransactionStatus.IDLE:
                 driver.execute("ROLLBACK")  # a failed statement made the server skip the COMMIT
             driver.autocommit = False
+            restored = True
         except psycopg.Error:
-            connection.invalidate()  # never back to the pool in autocommit mode
+            pass
+        finally:
+            if not restored:  # whatever stopped it, even an interrupt:
+                connection.invalidate()  # never back to the pool in autocommit mode
     connection.commit()  # the server's transaction has ended: SQLAlchemy's bookkeeping
 
 

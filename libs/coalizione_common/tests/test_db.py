@@ -70,3 +70,36 @@ def test_a_connection_closed_on_this_side_is_replaced_at_checkout(postgres_datab
             assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != first
     finally:
         engine.dispose()
+
+
+def test_the_check_works_with_descriptors_above_1024(postgres_database):
+    """A busy process holds many files: select.select would refuse every
+    connection's socket from descriptor 1024 on."""
+    import os
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(1200, hard), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    engine = make_engine(postgres_database("many_files"))
+    try:
+        for _ in range(3):
+            with engine.connect() as conn:
+                assert conn.connection.driver_connection.pgconn.socket >= 1024
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_connections_ask_for_tcp_keepalives(postgres_database):
+    """What lets the socket check notice a server that vanished silently."""
+    engine = make_engine(postgres_database("keepalive"))
+    try:
+        with engine.connect() as conn:
+            parameters = conn.connection.driver_connection.info.get_parameters()
+        assert (parameters.get("keepalives"), parameters.get("keepalives_idle")) == ("1", "60")
+    finally:
+        engine.dispose()

@@ -76,3 +76,45 @@ def test_a_read_sqlalchemy_would_have_converted_is_refused_on_the_driver_path():
         _plain_compiled(select(table.c.id).where(table.c.data == bindparam("data")), dialect)
     compiled = _plain_compiled(select(table.c.data).where(table.c.id == 7), dialect)
     assert compiled.construct_params({}) == {"id_1": 7}
+
+
+@pytest.mark.integration
+def test_a_value_the_server_refuses_is_sqlalchemys_data_error(postgres_database):
+    """Raised by the pipeline's sync, where SQLAlchemy does not see it: the
+    services' error handlers still get SQLAlchemy's DataError (a 400)."""
+    from sqlalchemy.exc import DataError
+    engine = make_engine(postgres_database("refused"))
+    metadata.create_all(engine)
+    try:
+        with pytest.raises(DataError):
+            with engine.connect() as conn, pipelined_transaction(conn) as tx:
+                tx.insert(things, [{"id": 1, "name": "x" * 41}])  # String(40)
+        assert names(engine) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.integration
+def test_an_interrupt_while_rolling_back_never_leaves_an_autocommit_connection_in_the_pool(
+        postgres_database, monkeypatch):
+    engine = make_engine(postgres_database("interrupted"), pool_size=1, max_overflow=0)
+    metadata.create_all(engine)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with engine.connect() as conn, pipelined_transaction(conn) as tx:
+                driver = conn.connection.driver_connection
+                tx.insert(things, [{"id": 1, "name": "uno"}])
+                tx.insert(things, [{"id": 2, "name": "uno"}])  # fails at the sync
+                execute = driver.execute
+
+                def interrupted(query, *args, **kwargs):
+                    if query == "ROLLBACK":
+                        raise KeyboardInterrupt
+                    return execute(query, *args, **kwargs)
+                monkeypatch.setattr(driver, "execute", interrupted)
+        with engine.connect() as conn:
+            assert conn.connection.driver_connection is not driver
+            assert conn.connection.driver_connection.autocommit is False
+        assert names(engine) == []
+    finally:
+        engine.dispose()
