@@ -30,14 +30,12 @@ def add_to_outbox(session: Session | DbConnection, outbox: Table, envelopes: lis
     they commit (or not) with the caller's transaction."""
     if not envelopes:
         return
-    connection = session.connection() if isinstance(session, Session) else session
-    connection.execute(insert(outbox), outbox_rows(envelopes, now))
-
-
-def outbox_rows(envelopes: list[Envelope], now) -> list[dict]:
-    """The outbox rows of ``envelopes``, in order."""
-    return [{"event_id": e.id, "type": e.type, "subject": e.subject, "body": e.to_json(),
+    rows = [{"event_id": e.id, "type": e.type, "subject": e.subject, "body": e.to_json(),
              "created_at": now} for e in envelopes]
+    connection = session.connection() if isinstance(session, Session) else session
+    # Inline: no caller reads the ids back, and inside a pipelined
+    # transaction (coalizione_common.pipeline) a RETURNING has no answer yet.
+    connection.execute(insert(outbox).inline(), rows)
 
 
 class Wakeup:

@@ -118,3 +118,20 @@ def test_an_interrupt_while_rolling_back_never_leaves_an_autocommit_connection_i
         assert names(engine) == []
     finally:
         engine.dispose()
+
+
+def test_events_go_to_the_outbox_inside_the_transaction(engine):
+    """add_to_outbox in the pipeline, one event too (no generated id to wait for)."""
+    from datetime import datetime, timezone
+    from coalizione_common.db import messaging_tables
+    from coalizione_common.envelope import Envelope
+    from coalizione_common.outbox import add_to_outbox
+    outbox, _ = messaging_tables(MetaData())
+    outbox.metadata.create_all(engine)
+    now = datetime(2017, 6, 20, 9, tzinfo=timezone.utc)
+    with engine.connect() as conn, pipelined_transaction(conn) as tx:
+        tx.insert(things, [{"id": 1, "name": "uno"}])
+        add_to_outbox(conn, outbox, [Envelope.new("thing.added", "test", "1", {}, now)], now)
+    with engine.connect() as conn:
+        assert conn.execute(select(outbox.c.type, outbox.c.subject)).all() == [("thing.added", "1")]
+    assert names(engine) == ["uno"]

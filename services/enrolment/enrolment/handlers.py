@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from coalizione_common.db import upsert
 from coalizione_common.envelope import Envelope
 from coalizione_common import replica
-from coalizione_common.outbox import outbox_rows
+from coalizione_common.outbox import add_to_outbox
 from coalizione_common.pipeline import pipelined_transaction
 from coalizione_common.runtime import ServiceRuntime
 
@@ -94,18 +94,26 @@ def submit_adhesion(runtime: ServiceRuntime, values: dict) -> Submitted:
             adhesion = dict(row, webinar_topics=list(values["webinar_topics"]),
                             contact=contact, participants=participants, confirmed_at=None,
                             withdrawn_at=None, version=1)
-            # runtime.emit's envelopes, written with the adhesion.
-            tx.insert(runtime.outbox, outbox_rows([
-                Envelope.new("adhesion.submitted", runtime.name, adhesion_id,
-                             events.submitted(adhesion), now),
-                Envelope.new("roster.updated", runtime.name, adhesion_id, events.roster(
+            _emit(runtime, conn, adhesion_id, [
+                ("adhesion.submitted", events.submitted(adhesion)),
+                ("roster.updated", events.roster(
                     adhesion, "submitted", now, manage_url(runtime, adhesion),
-                    _confirm_url(runtime, adhesion_id, confirm), expires), now)], now))
+                    _confirm_url(runtime, adhesion_id, confirm), expires))])
     except IntegrityError:
         # Another submission for the same body committed first.
         with Session(runtime.engine) as session:
             raise _already_enrolled(repo.get_entity(session, values["entity_code"])) from None
     return Submitted(adhesion, manage)
+
+
+def _emit(runtime: ServiceRuntime, session, subject: str,
+          announced: list[tuple[str, dict]]) -> None:
+    """``runtime.emit`` for the events of one change, written to the outbox
+    with one statement (same envelopes, same transaction)."""
+    now = runtime.clock.now()
+    add_to_outbox(session, runtime.outbox,
+                  [Envelope.new(type, runtime.name, subject, data, now) for type, data in announced],
+                  now)
 
 
 def _already_enrolled(entity) -> AlreadyEnrolled:
